@@ -1,0 +1,26 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Only the edges talk to the runner: the core stays pure and unit-testable.
+    files: ['src/**/*.ts'],
+    ignores: ['src/main.ts', 'src/publish.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@actions/core', message: 'Only src/main.ts and src/publish.ts import @actions/core.' }] }],
+    },
+  },
+  {
+    files: ['scripts/**/*.{js,mjs,ts}', 'test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

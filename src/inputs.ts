@@ -1,0 +1,178 @@
+// Parses and validates the action's inputs. Pure: the caller passes a reader
+// (core.getInput at the edge, a plain object in tests), so nothing here touches
+// the runner. Every problem is an InputError that names the input and never
+// repeats its value, because the value may be a secret.
+
+export type ClientAuth = 'post' | 'basic';
+
+export interface ActionInputs {
+  /** Base URL without trailing slash, including a legacy `/auth` path when given. */
+  keycloakUrl: string;
+  realm: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  clientAuth: ClientAuth;
+  refreshToken: string;
+  scope: string | undefined;
+  timeoutMs: number;
+  exportEnv: boolean;
+  tokenFile: boolean;
+}
+
+export interface ParsedInputs {
+  inputs: ActionInputs;
+  /** Things that are allowed but deserve a loud warning. Never contain input values. */
+  warnings: string[];
+}
+
+/** Returns the raw value of an input, '' when it is not set. */
+export type InputReader = (name: string) => string;
+
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    problem: string,
+  ) {
+    super(`Input '${input}' ${problem}`);
+    this.name = 'InputError';
+  }
+}
+
+/** Inputs that carry secrets: masked before they are parsed. */
+export const SECRET_INPUTS = ['refresh-token', 'client-secret'] as const;
+
+const MAX_TIMEOUT_SECONDS = 600;
+const DEFAULT_TIMEOUT_SECONDS = 15;
+
+export function parseInputs(read: InputReader): ParsedInputs {
+  const warnings: string[] = [];
+  const keycloakUrl = parseKeycloakUrl(read('keycloak-url'), warnings);
+  const realm = parseRealm(read('realm'));
+  const clientId = requiredSingleLine(read, 'client-id');
+  const clientSecret = optionalSingleLine(read, 'client-secret');
+  const clientAuth = parseClientAuth(read('client-auth'), clientSecret);
+  const refreshToken = parseToken(read('refresh-token'), 'refresh-token');
+  const scope = optionalSingleLine(read, 'scope');
+  const timeoutMs = parseTimeoutSeconds(read('timeout-seconds')) * 1000;
+  const exportEnv = parseBoolean(read('export-env'), 'export-env', false);
+  const tokenFile = parseBoolean(read('token-file'), 'token-file', false);
+  return {
+    inputs: {
+      keycloakUrl,
+      realm,
+      clientId,
+      clientSecret,
+      clientAuth,
+      refreshToken,
+      scope,
+      timeoutMs,
+      exportEnv,
+      tokenFile,
+    },
+    warnings,
+  };
+}
+
+function parseKeycloakUrl(raw: string, warnings: string[]): string {
+  const name = 'keycloak-url';
+  const value = raw.trim();
+  if (value === '') throw new InputError(name, 'is required, e.g. https://sso.example.com');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(name, 'is not a valid URL: expected e.g. https://sso.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(name, `must use https:// (or http:// for a local server), not ${url.protocol}//`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError(name, 'must not contain credentials: pass the secret as client-secret');
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new InputError(name, 'must not have a query (?...) or fragment (#...)');
+  }
+  if (url.pathname.includes('/realms/')) {
+    throw new InputError(name, "must be the server's base URL, without /realms/...: give the realm as the 'realm' input");
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    warnings.push(
+      `keycloak-url uses plain http:// to ${url.hostname}: tokens and secrets travel unencrypted. Use https://.`,
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function parseRealm(raw: string): string {
+  const realm = requiredValue(raw, 'realm');
+  if (/[/\\]/.test(realm) || realm === '.' || realm === '..') {
+    throw new InputError('realm', "must be a realm name, not a path (no '/', '\\', '.' or '..')");
+  }
+  return realm;
+}
+
+function parseClientAuth(raw: string, clientSecret: string | undefined): ClientAuth {
+  const value = raw.trim().toLowerCase() || 'post';
+  if (value !== 'post' && value !== 'basic') {
+    throw new InputError('client-auth', "must be 'post' (secret in the request body) or 'basic' (HTTP Basic)");
+  }
+  if (value === 'basic' && clientSecret === undefined) {
+    throw new InputError('client-auth', "is 'basic' but client-secret is empty: Basic auth needs the client secret");
+  }
+  return value;
+}
+
+function parseToken(raw: string, name: string): string {
+  const token = raw.trim();
+  if (token === '') {
+    throw new InputError(name, 'is empty: pass the stored token, e.g. ${{ secrets.KEYCLOAK_REFRESH_TOKEN }}');
+  }
+  if (/\s/.test(token)) {
+    throw new InputError(name, 'contains whitespace or a line break inside it: a token is a single word');
+  }
+  return token;
+}
+
+function requiredValue(raw: string, name: string): string {
+  const value = raw.trim();
+  if (value === '') throw new InputError(name, 'is required');
+  if (/[\r\n]/.test(value)) throw new InputError(name, 'contains a line break');
+  return value;
+}
+
+function requiredSingleLine(read: InputReader, name: string): string {
+  return requiredValue(read(name), name);
+}
+
+function optionalSingleLine(read: InputReader, name: string): string | undefined {
+  const value = read(name).trim();
+  if (value === '') return undefined;
+  if (/[\r\n]/.test(value)) throw new InputError(name, 'contains a line break');
+  return value;
+}
+
+function parseTimeoutSeconds(raw: string): number {
+  const value = raw.trim();
+  if (value === '') return DEFAULT_TIMEOUT_SECONDS;
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new InputError('timeout-seconds', `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}`);
+  }
+  return seconds;
+}
+
+// The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+
+function parseBoolean(raw: string, name: string, fallback: boolean): boolean {
+  const value = raw.trim();
+  if (value === '') return fallback;
+  if (TRUE_VALUES.includes(value)) return true;
+  if (FALSE_VALUES.includes(value)) return false;
+  throw new InputError(name, "must be 'true' or 'false'");
+}

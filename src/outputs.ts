@@ -1,0 +1,67 @@
+// What the action publishes, as plain data: step outputs, env exports and the
+// job summary rows. Pure; publish.ts hands these to the runner.
+import type { ActionInputs } from './inputs.js';
+import type { TokenResult } from './token-result.js';
+
+export const ENV_NAMES = {
+  accessToken: 'KEYCLOAK_ACCESS_TOKEN',
+  refreshToken: 'KEYCLOAK_REFRESH_TOKEN',
+  idToken: 'KEYCLOAK_ID_TOKEN',
+} as const;
+
+/** Every value that must be masked before anything else is printed. */
+export function secretValues(result: TokenResult): string[] {
+  return [result.accessToken, result.refreshToken, result.idToken].filter((v): v is string => v !== undefined);
+}
+
+export function stepOutputs(result: TokenResult): Record<string, string> {
+  return {
+    'access-token': result.accessToken,
+    'refresh-token': result.refreshToken,
+    'id-token': result.idToken ?? '',
+    'token-type': result.tokenType,
+    scope: result.scope ?? '',
+    'session-state': result.sessionState ?? '',
+    'expires-in': numberOrEmpty(result.expiresIn),
+    'expires-at': isoOrEmpty(result.expiresAt),
+    'refresh-expires-in': numberOrEmpty(result.refreshExpiresIn),
+    'refresh-expires-at': isoOrEmpty(result.refreshExpiresAt),
+    'refresh-token-rotated': String(result.rotated),
+  };
+}
+
+export function envExports(result: TokenResult): Record<string, string> {
+  const env: Record<string, string> = {
+    [ENV_NAMES.accessToken]: result.accessToken,
+    [ENV_NAMES.refreshToken]: result.refreshToken,
+  };
+  if (result.idToken !== undefined) env[ENV_NAMES.idToken] = result.idToken;
+  return env;
+}
+
+/** Rows for the job summary: never a token. */
+export function summaryRows(inputs: ActionInputs, result: TokenResult): [string, string][] {
+  return [
+    ['Keycloak', inputs.keycloakUrl],
+    ['Realm', inputs.realm],
+    ['Client', inputs.clientId],
+    ['Token type', result.tokenType],
+    ['Scope', result.scope ?? '(not returned)'],
+    ['Access token expires', isoOrEmpty(result.expiresAt) || 'unknown'],
+    ['Refresh token kind', result.refreshTokenKind ?? 'unknown'],
+    ['Refresh token expires', isoOrEmpty(result.refreshExpiresAt) || 'unknown (no expiry in the token; server-side idle limits still apply)'],
+    ['Refresh token rotated', result.rotated ? 'yes: a new refresh token was issued' : 'no'],
+  ];
+}
+
+export function rotationWarning(): string {
+  return 'Keycloak issued a new refresh token. If the realm has "Revoke Refresh Token" on, the stored refresh-token secret is now used up: save the refresh-token output before the next run.';
+}
+
+function numberOrEmpty(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+function isoOrEmpty(date: Date | undefined): string {
+  return date === undefined ? '' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

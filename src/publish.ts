@@ -1,0 +1,51 @@
+// The runner side of the action: masking, outputs, env, token file, summary.
+// Everything that talks to the runner through @actions/core lives here and in main.ts.
+import * as core from '@actions/core';
+import type { ActionInputs } from './inputs.js';
+import { envExports, rotationWarning, secretValues, stepOutputs, summaryRows } from './outputs.js';
+import { writeTokenFile } from './token-file.js';
+import type { TokenResult } from './token-result.js';
+import { tmpdir } from 'node:os';
+
+export const STATE_TOKEN_FILE = 'token-file';
+
+/**
+ * Registers values with the runner's log masker. A multi-line value is masked
+ * line by line too, because the runner matches masks within one log line.
+ */
+export function mask(values: Iterable<string | undefined>): void {
+  const pieces = new Set<string>();
+  for (const value of values) {
+    if (value === undefined || value.trim() === '') continue;
+    pieces.add(value);
+    for (const line of value.split(/\r?\n/)) if (line.trim() !== '') pieces.add(line.trim());
+  }
+  for (const piece of pieces) core.setSecret(piece);
+}
+
+export async function publish(inputs: ActionInputs, result: TokenResult): Promise<void> {
+  mask(secretValues(result));
+  // Outputs first: if anything after this fails, a rotated refresh token is not lost.
+  for (const [name, value] of Object.entries(stepOutputs(result))) core.setOutput(name, value);
+  core.setOutput('access-token-file', inputs.tokenFile ? writeAccessTokenFile(result.accessToken) : '');
+  if (inputs.exportEnv) {
+    for (const [name, value] of Object.entries(envExports(result))) core.exportVariable(name, value);
+  }
+  if (result.rotated) core.warning(rotationWarning());
+  core.info(`Refreshed tokens for client '${inputs.clientId}' in realm '${inputs.realm}'.`);
+  await writeSummary(inputs, result);
+}
+
+function writeAccessTokenFile(accessToken: string): string {
+  const parent = process.env.RUNNER_TEMP || tmpdir();
+  const file = writeTokenFile(parent, accessToken);
+  core.saveState(STATE_TOKEN_FILE, file);
+  core.info(`Wrote the access token to ${file} (mode 0600); the post step deletes it.`);
+  return file;
+}
+
+async function writeSummary(inputs: ActionInputs, result: TokenResult): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const rows = summaryRows(inputs, result).map(([name, value]) => [{ data: name, header: true }, value]);
+  await core.summary.addHeading('Keycloak token refreshed', 3).addTable(rows).write();
+}

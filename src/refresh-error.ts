@@ -1,0 +1,199 @@
+// Explains a failed refresh in Keycloak's terms. Pure: it sees the HTTP answer
+// (or the transport failure) and what was asked, and returns one line that says
+// what went wrong and what to do. Only Keycloak's `error` and
+// `error_description` are quoted, shortened; a raw body is never repeated.
+import type { HttpAnswer } from './transport.js';
+import { TransportError } from './transport.js';
+
+export type FailureKind =
+  | 'refresh-token-expired'
+  | 'session-ended'
+  | 'refresh-token-reused'
+  | 'refresh-token-invalid'
+  | 'refresh-token-wrong-client'
+  | 'refresh-token-wrong-issuer'
+  | 'user-disabled'
+  | 'refresh-rejected'
+  | 'client-secret-rejected'
+  | 'client-unknown'
+  | 'realm-unknown'
+  | 'endpoint-not-found'
+  | 'server-unavailable'
+  | 'unexpected-answer'
+  | 'network'
+  | 'timeout';
+
+/** The kinds that mean "this refresh token is dead": a new login is the cure. */
+export const DEAD_TOKEN_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'refresh-token-expired',
+  'session-ended',
+  'refresh-token-reused',
+  'refresh-token-invalid',
+  'refresh-token-wrong-client',
+  'refresh-token-wrong-issuer',
+  'user-disabled',
+  'refresh-rejected',
+]);
+
+export class RefreshError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RefreshError';
+  }
+}
+
+export interface RefreshContext {
+  tokenUrl: string;
+  realm: string;
+  clientId: string;
+  /** The `iss` claim of the refresh token that was sent, when readable. */
+  tokenIssuer: string | undefined;
+  /** The realm URL this action talked to, to compare with `tokenIssuer`. */
+  realmUrl: string;
+}
+
+interface OAuthError {
+  error: string;
+  description: string;
+}
+
+const RELOGIN = 'Log in again (e.g. a password or device-code login with scope offline_access) and store the new refresh token in the secret.';
+
+export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): RefreshError {
+  const { status } = answer;
+  const oauth = readOAuthError(answer);
+  const quoted = oauth === undefined ? `HTTP ${status}` : `${status} ${quote(oauth)}`;
+  const fail = (kind: FailureKind, text: string): RefreshError =>
+    new RefreshError(kind, `Keycloak refused the refresh (${quoted}): ${text}`, status);
+
+  if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
+  if (oauth?.error === 'unauthorized_client' && status === 401) {
+    return fail('client-secret-rejected', `the client secret for client '${context.clientId}' is wrong or missing, or the client only allows the other client-auth method (post or basic). Check client-secret and client-auth; the refresh token itself was not judged.`);
+  }
+  if (oauth?.error === 'invalid_client') {
+    return fail('client-unknown', `realm '${context.realm}' has no enabled client '${context.clientId}'. Check client-id (it is case-sensitive) and that the client is enabled.`);
+  }
+  if (status === 404 && oauth?.error === 'Realm does not exist') {
+    return fail('realm-unknown', `realm '${context.realm}' does not exist on this server. Check realm (it is case-sensitive).`);
+  }
+  if (status === 404) {
+    return fail('endpoint-not-found', `no token endpoint at ${context.tokenUrl}. Keycloak 17+ serves /realms/... at the root; Keycloak <= 16 or a server started with --http-relative-path=/auth needs '/auth' at the end of keycloak-url.`);
+  }
+  if (status >= 300 && status < 400) {
+    const target = answer.location ? ` to ${safeHost(answer.location, context.tokenUrl)}` : '';
+    return new RefreshError('unexpected-answer', `${context.tokenUrl} answered with a redirect (HTTP ${status}${target}). Redirects are not followed because they would carry the credentials elsewhere: set keycloak-url to the server's real base URL.`, status);
+  }
+  if (status >= 500 || status === 429) {
+    const body = oauth === undefined ? ' with a non-JSON body (a proxy or load balancer?)' : '';
+    return new RefreshError('server-unavailable', `Keycloak at ${hostOf(context.tokenUrl)} answered HTTP ${status}${body}: the server or a proxy in front of it is failing. Try again later; the refresh was not retried because it may have reached Keycloak.`, status);
+  }
+  if (oauth === undefined) {
+    return new RefreshError('unexpected-answer', `${context.tokenUrl} answered HTTP ${status} with a body that is not a Keycloak error (${describeContentType(answer.contentType)}). Check keycloak-url.`, status);
+  }
+  return fail('refresh-rejected', `Keycloak did not accept this request. ${RELOGIN}`);
+}
+
+function classifyInvalidGrant(
+  description: string,
+  context: RefreshContext,
+  fail: (kind: FailureKind, text: string) => RefreshError,
+): RefreshError {
+  const text = description.toLowerCase();
+  if (text === 'token is not active') {
+    return fail('refresh-token-expired', `the refresh token has expired (idle or maximum lifetime reached). ${RELOGIN}`);
+  }
+  if (text.includes('session not active') || text.includes('session not found') || text.includes("session doesn't have required client")) {
+    return fail('session-ended', `the session behind the refresh token has ended (logout, admin sign-out, offline session idle timeout, or a revoked rotation chain). ${RELOGIN}`);
+  }
+  if (text === 'stale token' || text.includes('maximum allowed refresh token reuse exceeded')) {
+    return fail('refresh-token-reused', `this refresh token was already used or revoked: with Revoke Refresh Token on, each refresh token works once and a newer one exists; or an admin pushed a not-before revocation. Store the refresh-token output of each run, and never share one rotating token between parallel jobs. ${RELOGIN}`);
+  }
+  if (text.includes("token client and authorized client don't match")) {
+    return fail('refresh-token-wrong-client', `the refresh token was issued to another client (azp), not to '${context.clientId}'. Use the client-id the token was issued for.`);
+  }
+  if (text === 'user disabled') {
+    return fail('user-disabled', 'the user the token belongs to is disabled in Keycloak. Ask an administrator to enable the user, or use another account.');
+  }
+  if (text.includes('invalid token issuer') || (text === 'invalid refresh token' && issuerDiffers(context))) {
+    return fail('refresh-token-wrong-issuer', `the token was issued by ${context.tokenIssuer ?? 'another URL'}, but this refresh went to ${context.realmUrl}. A refresh must use the same scheme, host, port and path as the login: set keycloak-url and realm to match the issuer.`);
+  }
+  if (text.startsWith('invalid refresh token')) {
+    return fail('refresh-token-invalid', `the value is not a refresh token of realm '${context.realm}' (malformed, truncated, from another realm or server, or signed with a rotated realm key). Check the secret holds the whole refresh token. ${RELOGIN}`);
+  }
+  return fail('refresh-rejected', `the refresh token cannot be used. ${RELOGIN}`);
+}
+
+function issuerDiffers(context: RefreshContext): boolean {
+  return context.tokenIssuer !== undefined && context.tokenIssuer !== context.realmUrl;
+}
+
+export function classifyTransportError(error: TransportError): RefreshError {
+  const where = hostOf(error.url);
+  const seconds = error.timeoutMs / 1000;
+  switch (error.code) {
+    case 'TIMEOUT':
+      return new RefreshError('timeout', `Keycloak at ${where} did not answer within ${seconds} s (timeout-seconds). The refresh was not retried: it may have reached the server, and with refresh-token rotation a second attempt would burn the token.`);
+    case 'BODY_TOO_LARGE':
+      return new RefreshError('unexpected-answer', `the answer from ${where} is larger than 1 MiB: that is not Keycloak's token endpoint. Check keycloak-url.`);
+    case 'ECONNREFUSED':
+      return new RefreshError('network', `could not connect to ${where}: connection refused (ECONNREFUSED). Check keycloak-url and that Keycloak is running.`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new RefreshError('network', `could not resolve the host ${where} (${error.code}). Check keycloak-url and the runner's DNS.`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
+      return new RefreshError('network', `the connection to ${where} was closed before Keycloak answered (${error.code}). The refresh was not retried: it may have reached the server.`);
+    default:
+      if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code)) {
+        return new RefreshError('network', `the TLS certificate of ${where} is not trusted (${error.code}). For an internal CA, give its PEM via NODE_EXTRA_CA_CERTS.`);
+      }
+      return new RefreshError('network', `the request to ${where} failed (${error.code}). Check keycloak-url and the network.`);
+  }
+}
+
+function readOAuthError(answer: HttpAnswer): OAuthError | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { error, error_description: description } = json as Record<string, unknown>;
+  if (typeof error !== 'string' || error === '') return undefined;
+  return { error: oneLine(error), description: typeof description === 'string' ? oneLine(description) : '' };
+}
+
+function quote(oauth: OAuthError): string {
+  return oauth.description === '' ? oauth.error : `${oauth.error}: "${oauth.description}"`;
+}
+
+// Keycloak's texts are short; anything long or multi-line is cut so that a
+// hostile server cannot fill the log.
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
+}
+
+function describeContentType(contentType: string): string {
+  const type = contentType.split(';')[0]?.trim();
+  return type ? type : 'no content type';
+}
+
+function hostOf(url: string): string {
+  return new URL(url).host;
+}
+
+function safeHost(location: string, base: string): string {
+  try {
+    const target = new URL(location, base);
+    return `${target.protocol}//${target.host}${target.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}

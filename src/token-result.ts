@@ -1,0 +1,100 @@
+// Turns Keycloak's success body into what the action publishes. Pure.
+import { readClaims } from './jwt-claims.js';
+import { RefreshError } from './refresh-error.js';
+
+export interface TokenResult {
+  accessToken: string;
+  /** The new refresh token, or the one sent when the server returned none. */
+  refreshToken: string;
+  idToken: string | undefined;
+  tokenType: string;
+  scope: string | undefined;
+  sessionState: string | undefined;
+  expiresIn: number | undefined;
+  expiresAt: Date | undefined;
+  /** Undefined when unknown: Keycloak's refresh_expires_in 0 means "no exp claim", not "never". */
+  refreshExpiresIn: number | undefined;
+  refreshExpiresAt: Date | undefined;
+  /** True when the server returned a refresh token different from the one sent. */
+  rotated: boolean;
+  /** `Refresh` or `Offline` (the refresh token's `typ` claim), when readable. */
+  refreshTokenKind: string | undefined;
+}
+
+/**
+ * @param body the 2xx response body
+ * @param sentRefreshToken the refresh token the request carried
+ * @param requestedAt when the request was sent: expiry times count from then, erring early
+ */
+export function parseTokenResponse(body: string, sentRefreshToken: string, requestedAt: Date): TokenResult {
+  const json = parseJsonObject(body);
+  const accessToken = nonEmptyString(json.access_token);
+  if (accessToken === undefined) {
+    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 without an access_token: this is not a token response.');
+  }
+  const newRefreshToken = nonEmptyString(json.refresh_token);
+  const refreshToken = newRefreshToken ?? sentRefreshToken;
+  const expiresIn = positiveSeconds(json.expires_in);
+  const refreshExpiry = refreshTokenExpiry(refreshToken, positiveSeconds(json.refresh_expires_in), requestedAt);
+  return {
+    accessToken,
+    refreshToken,
+    idToken: nonEmptyString(json.id_token),
+    tokenType: normaliseTokenType(nonEmptyString(json.token_type)),
+    scope: nonEmptyString(json.scope),
+    sessionState: nonEmptyString(json.session_state),
+    expiresIn,
+    expiresAt: expiresIn === undefined ? undefined : addSeconds(requestedAt, expiresIn),
+    ...refreshExpiry,
+    rotated: newRefreshToken !== undefined && newRefreshToken !== sentRefreshToken,
+    refreshTokenKind: readClaims(refreshToken)?.typ,
+  };
+}
+
+function parseJsonObject(body: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not JSON: is keycloak-url pointing at Keycloak, not at a login page or proxy?');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not a JSON object.');
+  }
+  return json as Record<string, unknown>;
+}
+
+// refresh_expires_in wins when given; otherwise the token's own exp claim. With
+// neither (an offline token without a max lifetime) the expiry is unknown.
+function refreshTokenExpiry(
+  refreshToken: string,
+  refreshExpiresIn: number | undefined,
+  requestedAt: Date,
+): Pick<TokenResult, 'refreshExpiresIn' | 'refreshExpiresAt'> {
+  if (refreshExpiresIn !== undefined) {
+    return { refreshExpiresIn, refreshExpiresAt: addSeconds(requestedAt, refreshExpiresIn) };
+  }
+  const exp = readClaims(refreshToken)?.exp;
+  if (exp === undefined) return { refreshExpiresIn: undefined, refreshExpiresAt: undefined };
+  const expiresAt = new Date(exp * 1000);
+  const remaining = Math.max(0, Math.floor((expiresAt.getTime() - requestedAt.getTime()) / 1000));
+  return { refreshExpiresIn: remaining, refreshExpiresAt: expiresAt };
+}
+
+function normaliseTokenType(tokenType: string | undefined): string {
+  if (tokenType === undefined || tokenType.toLowerCase() === 'bearer') return 'Bearer';
+  return tokenType;
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function positiveSeconds(value: unknown): number | undefined {
+  const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : undefined;
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}

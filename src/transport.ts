@@ -1,0 +1,84 @@
+// Sends one form POST with @actions/http-client (which honours HTTPS_PROXY,
+// HTTP_PROXY and NO_PROXY). It never retries and never follows redirects: a
+// redirect would carry the credentials to wherever the Location points.
+import { HttpClient } from '@actions/http-client';
+import type { FormRequest } from './grant.js';
+
+export interface HttpAnswer {
+  status: number;
+  contentType: string;
+  /** The Location header of a redirect, which is reported, never followed. */
+  location?: string;
+  body: string;
+}
+
+export type SendForm = (request: FormRequest, timeoutMs: number) => Promise<HttpAnswer>;
+
+/** A request that produced no HTTP answer. `code` is Node's error code, or TIMEOUT / BODY_TOO_LARGE. */
+export class TransportError extends Error {
+  constructor(
+    readonly code: string,
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${code} from ${url}`);
+    this.name = 'TransportError';
+  }
+}
+
+/** Token responses are a few kB; anything this large is not Keycloak talking. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const USER_AGENT = 'keycloak-token-refresh-action';
+
+export const sendForm: SendForm = async (request, timeoutMs) => {
+  const client = new HttpClient(USER_AGENT, [], {
+    allowRedirects: false,
+    allowRetries: false,
+    keepAlive: false,
+    socketTimeout: timeoutMs,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TransportError('TIMEOUT', request.url, timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([exchange(client, request, timeoutMs), deadline]);
+  } catch (error) {
+    throw asTransportError(error, request.url, timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+async function exchange(client: HttpClient, request: FormRequest, timeoutMs: number): Promise<HttpAnswer> {
+  const response = await client.post(request.url, request.body, request.headers);
+  const message = response.message;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of message) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      message.destroy();
+      throw new TransportError('BODY_TOO_LARGE', request.url, timeoutMs);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return {
+    status: message.statusCode ?? 0,
+    contentType: String(message.headers['content-type'] ?? ''),
+    location: message.headers.location,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
+}
+
+function asTransportError(error: unknown, url: string, timeoutMs: number): TransportError {
+  if (error instanceof TransportError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return new TransportError(code, url, timeoutMs);
+  // http-client reports its socket timeout as a plain Error.
+  if (error instanceof Error && error.message.startsWith('Request timeout')) {
+    return new TransportError('TIMEOUT', url, timeoutMs);
+  }
+  return new TransportError('REQUEST_FAILED', url, timeoutMs);
+}

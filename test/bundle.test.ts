@@ -1,0 +1,113 @@
+// Runs the committed dist/index.js as the runner would (`uses: ./`), against a
+// fake token endpoint, under the machine's Node and under Node 24.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeEndpoint } from './support/fake-token-endpoint.js';
+import { fakeJwt, json, startFakeEndpoint } from './support/fake-token-endpoint.js';
+import { expectNoLeaks, maskedValues, visibleLog } from './support/leak-check.js';
+import { NODE_24, nodeBinary, runAction } from './support/run-action.js';
+
+const sentRefresh = fakeJwt({ typ: 'Refresh', exp: 4_000_000_000 }, 'sent');
+const newRefresh = fakeJwt({ typ: 'Refresh', exp: 4_000_000_000 }, 'new');
+const clientSecret = 'client-secret-value';
+const answer = {
+  access_token: 'access-token-value',
+  expires_in: 300,
+  refresh_expires_in: 1800,
+  refresh_token: newRefresh,
+  id_token: 'id-token-value',
+  token_type: 'Bearer',
+  session_state: 'abc',
+  scope: 'openid email',
+};
+const allSecrets = [sentRefresh, newRefresh, clientSecret, answer.access_token, answer.id_token];
+
+let endpoint: FakeEndpoint;
+beforeAll(async () => {
+  endpoint = await startFakeEndpoint();
+});
+afterAll(() => endpoint.close());
+
+const inputs = (extra: Record<string, string> = {}) => ({
+  'keycloak-url': endpoint.baseUrl,
+  realm: 'test',
+  'client-id': 'ceph-s3',
+  'client-secret': clientSecret,
+  'refresh-token': sentRefresh,
+  ...extra,
+});
+
+describe.each([
+  ['machine node', nodeBinary()],
+  ['node 24', NODE_24],
+])('dist/index.js under %s', (_, node) => {
+  it('refreshes, masks first, and publishes outputs, env, file and summary', async () => {
+    endpoint.respondWith((_, res) => json(res, 200, answer));
+    const before = endpoint.requests.length;
+    const run = await runAction(inputs({ 'export-env': 'true', 'token-file': 'true' }), { node });
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(endpoint.requests.length - before).toBe(1);
+    expect(endpoint.requests.at(-1)?.form.get('client_secret')).toBe(clientSecret);
+    expect(maskedValues(run)).toEqual([sentRefresh, clientSecret, answer.access_token, newRefresh, answer.id_token]);
+    expectNoLeaks(run, allSecrets, { allowedInEnv: [answer.access_token, newRefresh, answer.id_token] });
+
+    expect(run.outputs).toMatchObject({
+      'access-token': answer.access_token,
+      'refresh-token': newRefresh,
+      'id-token': answer.id_token,
+      'token-type': 'Bearer',
+      scope: 'openid email',
+      'session-state': 'abc',
+      'expires-in': '300',
+      'refresh-expires-in': '1800',
+      'refresh-token-rotated': 'true',
+    });
+    const expiresAt = Date.parse(run.outputs['expires-at'] ?? '');
+    expect(Math.abs(expiresAt - Date.now() - 300_000)).toBeLessThan(60_000);
+    expect(run.env).toEqual({
+      KEYCLOAK_ACCESS_TOKEN: answer.access_token,
+      KEYCLOAK_REFRESH_TOKEN: newRefresh,
+      KEYCLOAK_ID_TOKEN: answer.id_token,
+    });
+    const file = run.outputs['access-token-file'] ?? '';
+    expect(readFileSync(file, 'utf8')).toBe(answer.access_token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(run.stdout).toContain('::warning::Keycloak issued a new refresh token');
+    expect(run.summary).toContain('<td>test</td>');
+    expect(run.summary).toContain('yes: a new refresh token was issued');
+
+    const post = await runAction({}, { node, state: run.state, runnerTemp: run.runnerTemp });
+    expect(post.exitCode).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('fails with exit code 1 and one classified line, without a stack trace', async () => {
+    endpoint.respondWith((_, res) => json(res, 401, { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' }));
+    const run = await runAction(inputs(), { node });
+    expect(run.exitCode).toBe(1);
+    const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(errors).toEqual([expect.stringMatching(/^::error::Keycloak refused the refresh \(401 unauthorized_client: .*client secret/)]);
+    expect(run.stdout).not.toMatch(/\bat .*index\.js/);
+    expect(run.outputs).toEqual({});
+    expectNoLeaks(run, [sentRefresh, clientSecret]);
+  });
+
+  it('rejects a bad input before any request', async () => {
+    const before = endpoint.requests.length;
+    const run = await runAction(inputs({ realm: '../master' }), { node });
+    expect(run.exitCode).toBe(1);
+    expect(visibleLog(run)).toContain("::error::Input 'realm' must be a realm name, not a path");
+    expect(endpoint.requests.length).toBe(before);
+    expectNoLeaks(run, [sentRefresh, clientSecret]);
+  });
+
+  it('leaks nothing with step debug on, and shows the stack only then', async () => {
+    endpoint.respondWith((_, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token is not active' }));
+    const run = await runAction(inputs(), { node, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('::debug::Refreshing at');
+    expect(run.stdout).toMatch(/::debug::RefreshError: /);
+    expectNoLeaks(run, [sentRefresh, clientSecret]);
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, parseInputs } from '../src/inputs.js';
+
+const valid: Record<string, string> = {
+  'keycloak-url': 'https://sso.example.com',
+  realm: 'test',
+  'client-id': 'ceph-s3',
+  'refresh-token': 'eyJ.refresh.token',
+};
+
+const parse = (overrides: Record<string, string>) => parseInputs((name) => ({ ...valid, ...overrides })[name] ?? '');
+
+describe('parseInputs', () => {
+  it('applies the documented defaults', () => {
+    expect(parse({})).toEqual({
+      inputs: {
+        keycloakUrl: 'https://sso.example.com',
+        realm: 'test',
+        clientId: 'ceph-s3',
+        clientSecret: undefined,
+        clientAuth: 'post',
+        refreshToken: 'eyJ.refresh.token',
+        scope: undefined,
+        timeoutMs: 15_000,
+        exportEnv: false,
+        tokenFile: false,
+      },
+      warnings: [],
+    });
+  });
+
+  it('reads every optional input', () => {
+    const { inputs } = parse({
+      'client-secret': 's3cr3t value',
+      'client-auth': 'Basic',
+      scope: 'openid profile',
+      'timeout-seconds': '2.5',
+      'export-env': 'true',
+      'token-file': 'TRUE',
+    });
+    expect(inputs).toMatchObject({
+      clientSecret: 's3cr3t value',
+      clientAuth: 'basic',
+      scope: 'openid profile',
+      timeoutMs: 2500,
+      exportEnv: true,
+      tokenFile: true,
+    });
+  });
+
+  it.each([
+    ['https://sso.example.com/', 'https://sso.example.com'],
+    ['https://sso.example.com/auth', 'https://sso.example.com/auth'],
+    ['https://sso.example.com/auth///', 'https://sso.example.com/auth'],
+    ['  http://localhost:8080  ', 'http://localhost:8080'],
+  ])('normalises keycloak-url %j to %j', (raw, expected) => {
+    expect(parse({ 'keycloak-url': raw }).inputs.keycloakUrl).toBe(expected);
+  });
+
+  it('trims surrounding whitespace of the token, as core.getInput does', () => {
+    expect(parse({ 'refresh-token': '  abc.def  \n' }).inputs.refreshToken).toBe('abc.def');
+  });
+
+  it('warns, without failing, when the URL is plain http to another host', () => {
+    expect(parse({ 'keycloak-url': 'http://sso.internal' }).warnings).toEqual([
+      expect.stringContaining('plain http:// to sso.internal'),
+    ]);
+    expect(parse({ 'keycloak-url': 'http://127.0.0.1:8080' }).warnings).toEqual([]);
+  });
+
+  it.each([
+    ['keycloak-url', { 'keycloak-url': '' }, 'is required'],
+    ['keycloak-url', { 'keycloak-url': 'sso.example.com' }, 'is not a valid URL'],
+    ['keycloak-url', { 'keycloak-url': 'ftp://sso.example.com' }, 'must use https://'],
+    ['keycloak-url', { 'keycloak-url': 'https://user:pw@sso.example.com' }, 'must not contain credentials'],
+    ['keycloak-url', { 'keycloak-url': 'https://sso.example.com/?x=1' }, 'must not have a query'],
+    ['keycloak-url', { 'keycloak-url': 'https://sso.example.com/#top' }, 'fragment'],
+    ['keycloak-url', { 'keycloak-url': 'https://sso.example.com/realms/test' }, 'without /realms/'],
+    ['realm', { realm: '' }, 'is required'],
+    ['realm', { realm: 'a/b' }, 'not a path'],
+    ['realm', { realm: '..' }, 'not a path'],
+    ['realm', { realm: 'te\nst' }, 'line break'],
+    ['client-id', { 'client-id': '   ' }, 'is required'],
+    ['client-secret', { 'client-secret': 'abc\ndef' }, 'line break'],
+    ['client-auth', { 'client-auth': 'jwt' }, "must be 'post'"],
+    ['client-auth', { 'client-auth': 'basic' }, 'needs the client secret'],
+    ['refresh-token', { 'refresh-token': '' }, 'is empty'],
+    ['refresh-token', { 'refresh-token': ' \n\t ' }, 'is empty'],
+    ['refresh-token', { 'refresh-token': 'abc\ndef' }, 'whitespace or a line break'],
+    ['refresh-token', { 'refresh-token': 'abc def' }, 'whitespace or a line break'],
+    ['scope', { scope: 'openid\nemail' }, 'line break'],
+    ['timeout-seconds', { 'timeout-seconds': 'ten' }, 'must be a number'],
+    ['timeout-seconds', { 'timeout-seconds': '0' }, 'above 0'],
+    ['timeout-seconds', { 'timeout-seconds': '-5' }, 'must be a number'],
+    ['timeout-seconds', { 'timeout-seconds': '601' }, 'at most 600'],
+    ['export-env', { 'export-env': 'yes' }, "must be 'true' or 'false'"],
+    ['token-file', { 'token-file': '1' }, "must be 'true' or 'false'"],
+  ])('rejects a bad %s (%j)', (input, overrides, problem) => {
+    let error: unknown;
+    try {
+      parse(overrides);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const { message } = error as InputError;
+    expect((error as InputError).input).toBe(input);
+    expect(message).toMatch(new RegExp(`^Input '${input}' `));
+    expect(message).toContain(problem);
+    expect(message).not.toContain('\n');
+  });
+
+  it('never repeats a secret value in its message', () => {
+    expect(() => parse({ 'refresh-token': 'secret-part other-part' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('secret-part') }),
+    );
+    expect(() => parse({ 'client-secret': 'hush\nhush', 'client-auth': 'basic' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hush') }),
+    );
+  });
+});

@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createCoreRecorder } from './support/core-recorder.js';
+import type { FakeEndpoint } from './support/fake-token-endpoint.js';
+import { fakeJwt, json, startFakeEndpoint } from './support/fake-token-endpoint.js';
+
+const recorder = vi.hoisted(() => ({ current: undefined as unknown as ReturnType<typeof createCoreRecorder> }));
+vi.mock('@actions/core', async () => {
+  const { createCoreRecorder } = await import('./support/core-recorder.js');
+  recorder.current = createCoreRecorder();
+  return recorder.current.core;
+});
+const { run } = await import('../src/main.js');
+const rec = () => recorder.current;
+
+const sentRefresh = fakeJwt({ typ: 'Offline' }, 'sent');
+const newRefresh = fakeJwt({ typ: 'Offline' }, 'new');
+const tokens = { access_token: 'access-AAA', refresh_token: newRefresh, id_token: 'id-III', expires_in: 300, refresh_expires_in: 0, token_type: 'Bearer', scope: 'openid offline_access', session_state: 's1' };
+
+let endpoint: FakeEndpoint;
+let runnerTemp: string;
+beforeAll(async () => {
+  endpoint = await startFakeEndpoint();
+});
+afterAll(() => endpoint.close());
+beforeEach(() => {
+  rec().reset();
+  runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
+  vi.stubEnv('RUNNER_TEMP', runnerTemp);
+  vi.stubEnv('GITHUB_STEP_SUMMARY', join(runnerTemp, 'summary'));
+  Object.assign(rec().inputs, {
+    'keycloak-url': endpoint.baseUrl,
+    realm: 'test',
+    'client-id': 'ceph-s3',
+    'client-secret': 'client-SSS',
+    'refresh-token': sentRefresh,
+  });
+  endpoint.respondWith((_, res) => json(res, 200, tokens));
+});
+
+describe('run (main step)', () => {
+  it('masks the input secrets first and every returned token before any output', async () => {
+    await run();
+    const log = rec();
+    expect(log.masked()).toEqual([sentRefresh, 'client-SSS', 'access-AAA', newRefresh, 'id-III']);
+    for (const secret of [sentRefresh, 'client-SSS', 'access-AAA', newRefresh, 'id-III']) {
+      const exposure = log.firstExposure(secret);
+      if (exposure >= 0) expect(log.lastMaskOf(secret)).toBeLessThan(exposure);
+    }
+    expect(log.calls.some((c) => c.fn === 'setFailed')).toBe(false);
+  });
+
+  it('sets every documented output', async () => {
+    await run();
+    const outputs = rec().outputs();
+    expect(outputs).toMatchObject({
+      'access-token': 'access-AAA',
+      'refresh-token': newRefresh,
+      'id-token': 'id-III',
+      'token-type': 'Bearer',
+      scope: 'openid offline_access',
+      'session-state': 's1',
+      'expires-in': '300',
+      'refresh-expires-in': '',
+      'refresh-expires-at': '',
+      'refresh-token-rotated': 'true',
+      'access-token-file': '',
+    });
+    expect(outputs['expires-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('warns that the refresh token rotated, and only then', async () => {
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'warning')).toHaveLength(1);
+    rec().reset();
+    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': newRefresh });
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'warning')).toHaveLength(0);
+  });
+
+  it('exports env vars and writes the token file when asked', async () => {
+    Object.assign(rec().inputs, { 'export-env': 'true', 'token-file': 'true' });
+    await run();
+    const exported = rec().calls.filter((c) => c.fn === 'exportVariable').map((c) => c.args);
+    expect(exported).toEqual([
+      ['KEYCLOAK_ACCESS_TOKEN', 'access-AAA'],
+      ['KEYCLOAK_REFRESH_TOKEN', newRefresh],
+      ['KEYCLOAK_ID_TOKEN', 'id-III'],
+    ]);
+    const file = rec().outputs()['access-token-file'] as string;
+    expect(file.startsWith(runnerTemp)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe('access-AAA');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(rec().state['token-file']).toBe(file);
+  });
+
+  it('writes a summary without tokens', async () => {
+    await run();
+    const rows = JSON.stringify(rec().summary.addTable.mock.calls);
+    expect(rows).toContain('openid offline_access');
+    expect(rows).toContain('Offline');
+    for (const secret of ['access-AAA', newRefresh, 'id-III', sentRefresh, 'client-SSS']) expect(rows).not.toContain(secret);
+  });
+
+  it('fails with one classified line and sets no output', async () => {
+    endpoint.respondWith((_, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token is not active' }));
+    await run();
+    const failed = rec().calls.filter((c) => c.fn === 'setFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.args[0]).toMatch(/^Keycloak refused the refresh \(400 invalid_grant: "Token is not active"\): the refresh token has expired/);
+    expect(rec().outputs()).toEqual({});
+  });
+
+  it('rejects bad input before any request, masking the raw secrets first', async () => {
+    const before = endpoint.requests.length;
+    rec().inputs['refresh-token'] = 'two\nlines';
+    await run();
+    expect(endpoint.requests.length).toBe(before);
+    expect(rec().calls[1]).toEqual({ fn: 'setSecret', args: ['two\nlines'] });
+    expect(rec().masked()).toEqual(expect.arrayContaining(['two', 'lines']));
+    expect(rec().calls.filter((c) => c.fn === 'setFailed').map((c) => c.args[0])).toEqual([
+      "Input 'refresh-token' contains whitespace or a line break inside it: a token is a single word",
+    ]);
+  });
+});
+
+describe('run (post step)', () => {
+  it('deletes the token file the main step wrote', async () => {
+    Object.assign(rec().inputs, { 'token-file': 'true' });
+    await run();
+    const file = rec().outputs()['access-token-file'] as string;
+    expect(existsSync(file)).toBe(true);
+    await run();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('does nothing when no file was written', async () => {
+    rec().state['is-post'] = 'true';
+    await run();
+    expect(rec().calls).toEqual([]);
+  });
+});

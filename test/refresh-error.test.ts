@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { FailureKind, RefreshContext } from '../src/refresh-error.js';
+import { DEAD_TOKEN_KINDS, classifyAnswer, classifyTransportError } from '../src/refresh-error.js';
+import { TransportError } from '../src/transport.js';
+
+const context: RefreshContext = {
+  tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
+  realm: 'test',
+  clientId: 'ceph-s3',
+  tokenIssuer: 'https://sso.example.com/realms/test',
+  realmUrl: 'https://sso.example.com/realms/test',
+};
+
+const jsonAnswer = (status: number, body: unknown) => ({
+  status,
+  contentType: 'application/json',
+  body: JSON.stringify(body),
+});
+const oauth = (status: number, error: string, description?: string) =>
+  jsonAnswer(status, description === undefined ? { error } : { error, error_description: description });
+
+// One row for each row of ../shared/docs/keycloak-facts.md, "Error bodies".
+const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
+  ['expired refresh token', oauth(400, 'invalid_grant', 'Token is not active'), 'refresh-token-expired', 'has expired'],
+  ['user session gone', oauth(400, 'invalid_grant', 'Session not active'), 'session-ended', 'session behind the refresh token has ended'],
+  ['offline session gone', oauth(400, 'invalid_grant', 'Offline session not active'), 'session-ended', 'has ended'],
+  ['offline session not found', oauth(400, 'invalid_grant', 'Offline user session not found'), 'session-ended', 'has ended'],
+  ['not-before revocation', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'already used or revoked'],
+  ['rotation replay', oauth(400, 'invalid_grant', 'Maximum allowed refresh token reuse exceeded'), 'refresh-token-reused', 'never share one rotating token'],
+  ['session detached after reuse', oauth(400, 'invalid_grant', "Session doesn't have required client"), 'session-ended', 'revoked rotation chain'],
+  ['garbage token', oauth(400, 'invalid_grant', 'Invalid refresh token'), 'refresh-token-invalid', "not a refresh token of realm 'test'"],
+  ['token of another client', oauth(400, 'invalid_grant', "Invalid refresh token. Token client and authorized client don't match"), 'refresh-token-wrong-client', "not to 'ceph-s3'"],
+  ['token from another URL', oauth(400, 'invalid_grant', 'Invalid token issuer. Expected https://a/realms/test'), 'refresh-token-wrong-issuer', 'same scheme, host, port and path'],
+  ['user disabled', oauth(400, 'invalid_grant', 'User disabled'), 'user-disabled', 'is disabled'],
+  ['unknown invalid_grant text', oauth(400, 'invalid_grant', 'Something new'), 'refresh-rejected', 'cannot be used'],
+  ['unknown client', oauth(401, 'invalid_client', 'Invalid client or Invalid client credentials'), 'client-unknown', "no enabled client 'ceph-s3'"],
+  ['missing client_id', oauth(400, 'invalid_client', 'Missing client_id parameter'), 'client-unknown', 'Check client-id'],
+  ['wrong client secret', oauth(401, 'unauthorized_client', 'Invalid client or Invalid client credentials'), 'client-secret-rejected', 'client secret'],
+  ['unknown realm', oauth(404, 'Realm does not exist'), 'realm-unknown', "realm 'test' does not exist"],
+  ['wrong path prefix', { status: 404, contentType: 'text/html', body: '<html>Not Found</html>' }, 'endpoint-not-found', "'/auth'"],
+  ['generic 404 JSON', oauth(404, 'HTTP 404 Not Found'), 'endpoint-not-found', "'/auth'"],
+  ['proxy 502 HTML', { status: 502, contentType: 'text/html', body: '<html>Bad Gateway</html>' }, 'server-unavailable', 'non-JSON body'],
+  ['503 JSON', oauth(503, 'temporarily_unavailable'), 'server-unavailable', 'was not retried'],
+  ['200-range nonsense on 400', { status: 400, contentType: 'text/plain', body: 'nope' }, 'unexpected-answer', 'text/plain'],
+  ['redirect', { status: 302, contentType: '', body: '', location: 'https://login.example.com/sso?token=x' } as never, 'unexpected-answer', 'https://login.example.com/sso)'],
+  ['other OAuth error', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'refresh-rejected', 'did not accept'],
+];
+
+describe('classifyAnswer', () => {
+  it.each(rows)('%s', (_, answer, kind, hint) => {
+    const error = classifyAnswer(answer, context);
+    expect(error.kind).toBe(kind);
+    expect(error.status).toBe(answer.status);
+    expect(error.message).toContain(hint);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it("quotes Keycloak's error and description", () => {
+    expect(classifyAnswer(oauth(400, 'invalid_grant', 'Token is not active'), context).message).toMatch(
+      /^Keycloak refused the refresh \(400 invalid_grant: "Token is not active"\): /,
+    );
+  });
+
+  it('blames the URL when the token was issued elsewhere', () => {
+    const error = classifyAnswer(oauth(400, 'invalid_grant', 'Invalid refresh token'), {
+      ...context,
+      tokenIssuer: 'http://localhost:8080/realms/test',
+      realmUrl: 'http://127.0.0.1:8080/realms/test',
+    });
+    expect(error.kind).toBe('refresh-token-wrong-issuer');
+    expect(error.message).toContain('issued by http://localhost:8080/realms/test');
+  });
+
+  it('never repeats anything of a body but error and a shortened description', () => {
+    const body = { error: 'invalid_grant', error_description: `x${'y'.repeat(500)}\nline two`, access_token: 'leaked?' };
+    const error = classifyAnswer(jsonAnswer(400, body), context);
+    expect(error.message).not.toContain('leaked?');
+    expect(error.message).not.toContain('line two'.repeat(2));
+    expect(error.message.length).toBeLessThan(600);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('marks only token problems as dead-token kinds', () => {
+    expect(DEAD_TOKEN_KINDS.has(classifyAnswer(oauth(400, 'invalid_grant', 'Token is not active'), context).kind)).toBe(true);
+    expect(DEAD_TOKEN_KINDS.has(classifyAnswer(oauth(401, 'unauthorized_client'), context).kind)).toBe(false);
+    expect(DEAD_TOKEN_KINDS.has('network')).toBe(false);
+  });
+});
+
+describe('classifyTransportError', () => {
+  const url = 'https://sso.example.com:8443/realms/test/protocol/openid-connect/token';
+  it.each([
+    ['ECONNREFUSED', 'network', 'connection refused'],
+    ['ENOTFOUND', 'network', 'could not resolve the host sso.example.com:8443'],
+    ['ECONNRESET', 'network', 'was not retried'],
+    ['TIMEOUT', 'timeout', 'within 2.5 s (timeout-seconds)'],
+    ['BODY_TOO_LARGE', 'unexpected-answer', 'larger than 1 MiB'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'network', 'NODE_EXTRA_CA_CERTS'],
+    ['EWHATEVER', 'network', '(EWHATEVER)'],
+  ])('%s', (code, kind, hint) => {
+    const error = classifyTransportError(new TransportError(code, url, 2500));
+    expect(error.kind).toBe(kind);
+    expect(error.message).toContain(hint);
+    expect(error.message).toContain('sso.example.com:8443');
+  });
+});

@@ -1,0 +1,63 @@
+// A stand-in token endpoint on 127.0.0.1 for unit and bundle tests. The real
+// Keycloak suite lives in test/integration; this one only plays back answers.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  form: URLSearchParams;
+}
+
+export type Responder = (request: RecordedRequest, response: ServerResponse) => void;
+
+export interface FakeEndpoint {
+  baseUrl: string;
+  requests: RecordedRequest[];
+  respondWith(responder: Responder): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeEndpoint(): Promise<FakeEndpoint> {
+  const requests: RecordedRequest[] = [];
+  let responder: Responder = (_, response) => json(response, 500, { error: 'no responder set' });
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        form: new URLSearchParams(Buffer.concat(chunks).toString()),
+      };
+      requests.push(recorded);
+      responder(recorded, res);
+    });
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests,
+    respondWith: (next) => (responder = next),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+export function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+/** An unsigned JWT-shaped token with the given claims: enough for claim reading. */
+export function fakeJwt(claims: Record<string, unknown>, salt = ''): string {
+  const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'HS512', typ: 'JWT' })}.${encode(claims)}.${Buffer.from(`signature${salt}`).toString('base64url')}`;
+}
