@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Build the Keycloak test image keycloak-action-test/keycloak:VERSION fully offline
+# (no container registry): Debian rootfs + JRE via mmdebstrap -> docker import,
+# Keycloak distribution via Maven, then scripts/keycloak/Dockerfile (legacy builder).
+#
+#   scripts/keycloak-image.sh VERSION        # e.g. 26.7.3 or 26.4.7 (npm run keycloak:image builds all the suite uses)
+#   -> keycloak-action-test/keycloak:VERSION, pre-built with --db=dev-file --health-enabled=true
+#
+#   Build-time options given at run time (e.g. --http-relative-path=/auth) need
+#   `start` without --optimized: Keycloak then re-builds inside the container.
+#
+# Env: FORCE=1            rebuild the Keycloak image even if it is up to date
+#      KEYCLOAK_JRE=17    skip trying trixie/JRE 21, use bookworm/JRE 17
+#      XDG_CACHE_HOME     caches live in ${XDG_CACHE_HOME:-$HOME/.cache}/keycloak-action
+#
+# Skips all work when the tag exists and carries the same recipe label (a hash of
+# the Dockerfile, build options and base image); a second run takes well under a second.
+# Needs a running engine: run scripts/docker-up.sh first.
+set -euo pipefail
+
+VERSION=${1:?usage: scripts/keycloak-image.sh VERSION (e.g. 26.7.3)}
+[[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+([.-][A-Za-z0-9.-]+)?$ ]] || { echo "keycloak-image: bad version: $VERSION" >&2; exit 2; }
+START=$SECONDS
+log() { printf '[keycloak-image %s +%ss] %s\n' "$VERSION" "$((SECONDS - START))" "$*" >&2; }
+die() { printf 'keycloak-image: %s\n' "$*" >&2; exit 1; }
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DOCKERFILE_DIR=$REPO_ROOT/scripts/keycloak
+CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/keycloak-action
+# Bump when the mmdebstrap recipe below changes, so cached rootfs tarballs are rebuilt.
+ROOTFS_RECIPE=1
+# Build-time Keycloak options baked into the image (see the Dockerfile).
+KC_BUILD_OPTS="--db=dev-file --health-enabled=true"
+IMAGE=keycloak-action-test/keycloak:$VERSION
+
+# Run a noisy command; show its output only when it fails.
+quiet() {
+  local out rc=0
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    tail -n 60 "$out" >&2
+    rm -f "$out"
+    printf 'keycloak-image: command failed (exit %s): %s\n' "$rc" "$*" >&2
+    return "$rc"
+  fi
+  rm -f "$out"
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+# Drop a replaced image of ours once its tag has moved on (ignore "in use" errors).
+remove_if_dangling() {
+  [ -n "$1" ] || return 0
+  [ "$(docker image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null)" = 0 ] || return 0
+  docker image rm "$1" >/dev/null 2>&1 || true
+}
+
+docker info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/docker-up.sh first"
+mkdir -p "$CACHE_DIR"
+
+# One build at a time per cache dir (test runners may call this concurrently).
+exec 9>"$CACHE_DIR/.lock"
+flock 9
+
+# ---------------------------------------------------------------------------
+# Fast path: the tag exists and was built from this exact recipe.
+# ---------------------------------------------------------------------------
+RECIPE=$( { cat "$DOCKERFILE_DIR/Dockerfile"; echo "$KC_BUILD_OPTS"; echo "rootfs=$ROOTFS_RECIPE jre=${KEYCLOAK_JRE:-21}"; } | sha256sum | cut -c1-16)
+if [ "${FORCE:-0}" != 1 ] && image_exists "$IMAGE"; then
+  have=$(docker image inspect -f '{{ index .Config.Labels "keycloak-action-test.recipe" }}' "$IMAGE" 2>/dev/null || true)
+  if [ "$have" = "$RECIPE" ]; then
+    exit 0
+  fi
+  log "image $IMAGE exists but is from another recipe ($have != $RECIPE): rebuilding"
+fi
+
+ensure_pkgs() {
+  local missing=() p
+  for p in "$@"; do
+    command -v "${p%%:*}" >/dev/null 2>&1 || missing+=("${p#*:}")
+  done
+  [ "${#missing[@]}" = 0 ] && return 0
+  log "installing ${missing[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  quiet apt-get update -qq
+  quiet apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# ---------------------------------------------------------------------------
+# 1. Java base image: mmdebstrap rootfs -> .tar.zst cache -> docker import
+# ---------------------------------------------------------------------------
+# Mirror: the URI of the first deb822 stanza of the machine's Debian sources that
+# lists a plain release suite (not -security/-updates/-backports). Read at run time;
+# no host name is written into the repository.
+debian_mirror() {
+  if [ ! -r /etc/apt/sources.list.d/debian.sources ]; then
+    # one-line format fallback: first "deb URI suite" line with a plain suite
+    awk '$1 == "deb" && $3 !~ /-/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null
+    return 0
+  fi
+  awk '
+    /^[[:space:]]*$/ { if (uri != "" && plain) { print uri; exit } uri=""; plain=0; next }
+    /^URIs:/   { uri=$2 }
+    /^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-/) plain=1 }
+    END        { if (uri != "" && plain) print uri }
+  ' /etc/apt/sources.list.d/debian.sources | head -n 1
+}
+
+build_rootfs() { # suite jre-package out.tar.zst
+  local suite=$1 jre=$2 out=$3 mirror tmp rc=0
+  mirror=$(debian_mirror)
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/debian.sources"
+  tmp=$(mktemp -d)
+  # essential: no apt/useradd in the image; merged-usr hook: otherwise apt pulls in
+  # usrmerge and perl. Docs, man pages, locales and info are excluded; the JRE's
+  # postinst needs usr/share/man/man1 to exist (alternatives slave links), hence the
+  # setup hook. The customize hook drops the sources list (mirror host) from the image.
+  # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hooks, not here
+  quiet mmdebstrap --variant=essential --mode=root \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --aptopt='APT::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --setup-hook='mkdir -p "$1/usr/share/man/man1"' \
+    --customize-hook='rm -f "$1/etc/apt/sources.list"' \
+    --include="$jre" \
+    "$suite" "$tmp/rootfs.tar" "$mirror" || rc=$?
+  if [ "$rc" = 0 ]; then
+    zstd -q -T0 -f "$tmp/rootfs.tar" -o "$out.part" && mv -f "$out.part" "$out" || rc=$?
+  fi
+  rm -rf "$tmp"
+  return "$rc"
+}
+
+# JRE decision (measured 2026-11 on this machine): trixie IS reachable through the
+# configured Debian mirror and has openjdk-21-jre-headless (the official image's Java
+# major), so it is tried first. Only when building that rootfs fails (suite not served
+# by the mirror) do we fall back to bookworm + openjdk-17-jre-headless (works for
+# Keycloak 26.x, deprecated upstream). KEYCLOAK_JRE=17 forces the fallback.
+CANDIDATES=("trixie openjdk-21-jre-headless" "bookworm openjdk-17-jre-headless")
+[ "${KEYCLOAK_JRE:-21}" = 17 ] && CANDIDATES=("bookworm openjdk-17-jre-headless")
+
+BASE_IMAGE=""
+for cand in "${CANDIDATES[@]}"; do
+  read -r suite jre <<<"$cand"
+  key="$suite-$jre-r$ROOTFS_RECIPE"
+  tarball="$CACHE_DIR/rootfs-$key.tar.zst"
+  base="keycloak-action-test/jre:$key"
+  if [ "${FORCE:-0}" != 1 ] && image_exists "$base"; then BASE_IMAGE=$base; break; fi
+  if [ ! -s "$tarball" ]; then
+    ensure_pkgs mmdebstrap:mmdebstrap zstd:zstd
+    log "building rootfs $suite + $jre (mmdebstrap)"
+    if ! build_rootfs "$suite" "$jre" "$tarball"; then
+      rm -f "$tarball" "$tarball.part"
+      log "rootfs $suite + $jre failed; trying the next candidate"
+      continue
+    fi
+  fi
+  ensure_pkgs zstd:zstd
+  log "importing $base"
+  old_id=$(docker image inspect -f '{{.Id}}' "$base" 2>/dev/null || true)
+  zstd -dc "$tarball" | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["/bin/bash"]' \
+    - "$base" >/dev/null
+  remove_if_dangling "$old_id"
+  BASE_IMAGE=$base
+  break
+done
+[ -n "$BASE_IMAGE" ] || die "could not build a Java base image (see errors above)"
+
+# ---------------------------------------------------------------------------
+# 2. Keycloak distribution from Maven Central (cached per version)
+# ---------------------------------------------------------------------------
+DIST="$CACHE_DIR/keycloak-quarkus-dist-$VERSION.tar.gz"
+if [ ! -s "$DIST" ]; then
+  command -v mvn >/dev/null 2>&1 || ensure_pkgs mvn:maven
+  log "fetching org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz (maven)"
+  mvn_out=$(mktemp -d)
+  quiet mvn -q -B -Dstyle.color=never \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
+    -DoutputDirectory="$mvn_out" \
+    || { rm -rf "$mvn_out"; die "maven could not fetch keycloak-quarkus-dist $VERSION"; }
+  mv -f "$mvn_out/keycloak-quarkus-dist-$VERSION.tar.gz" "$DIST"
+  rm -rf "$mvn_out"
+fi
+
+# ---------------------------------------------------------------------------
+# 3. The image (legacy builder, temp context with the extracted distribution)
+# ---------------------------------------------------------------------------
+CTX=$(mktemp -d)
+trap 'rm -rf "$CTX"' EXIT
+mkdir "$CTX/keycloak"
+tar -xzf "$DIST" -C "$CTX/keycloak" --strip-components=1
+mkdir -p "$CTX/keycloak/data/import"
+chmod -R g+rwX "$CTX/keycloak"
+cp "$DOCKERFILE_DIR/Dockerfile" "$CTX/Dockerfile"
+
+old_id=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
+log "building $IMAGE on $BASE_IMAGE (docker build, kc.sh build $KC_BUILD_OPTS)"
+quiet env -u DOCKER_BUILDKIT docker build --force-rm \
+  --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+  --build-arg "KC_BUILD_OPTS=$KC_BUILD_OPTS" \
+  --label "keycloak-action-test.recipe=$RECIPE" \
+  --label "keycloak-action-test.base=$BASE_IMAGE" \
+  -t "$IMAGE" "$CTX"
+remove_if_dangling "$old_id"
+# The throw-away pre-build stage stays behind as untagged images: drop them.
+docker image prune -f --filter label=keycloak-action-test.stage=build >/dev/null 2>&1 || true
+log "done: $IMAGE"
