@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TESTCONTAINERS_ENV } from './test/integration/support/environment.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,18 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          // One Keycloak at a time on a 2-core machine.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
+          env: TESTCONTAINERS_ENV,
         },
       },
     ],

@@ -23,18 +23,6 @@ export type FailureKind =
   | 'network'
   | 'timeout';
 
-/** The kinds that mean "this refresh token is dead": a new login is the cure. */
-export const DEAD_TOKEN_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
-  'refresh-token-expired',
-  'session-ended',
-  'refresh-token-reused',
-  'refresh-token-invalid',
-  'refresh-token-wrong-client',
-  'refresh-token-wrong-issuer',
-  'user-disabled',
-  'refresh-rejected',
-]);
-
 export class RefreshError extends Error {
   constructor(
     readonly kind: FailureKind,
@@ -80,9 +68,7 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
   if (status === 404 && oauth?.error === 'Realm does not exist') {
     return fail('realm-unknown', `realm '${context.realm}' does not exist on this server. Check realm (it is case-sensitive).`);
   }
-  if (status === 404) {
-    return fail('endpoint-not-found', `no token endpoint at ${context.tokenUrl}. Keycloak 17+ serves /realms/... at the root; Keycloak <= 16 or a server started with --http-relative-path=/auth needs '/auth' at the end of keycloak-url.`);
-  }
+  if (status === 404) return fail('endpoint-not-found', `no token endpoint at ${context.tokenUrl}. ${pathHint(context.tokenUrl)}`);
   if (status >= 300 && status < 400) {
     const target = answer.location ? ` to ${safeHost(answer.location, context.tokenUrl)}` : '';
     return new RefreshError('unexpected-answer', `${context.tokenUrl} answered with a redirect (HTTP ${status}${target}). Redirects are not followed because they would carry the credentials elsewhere: set keycloak-url to the server's real base URL.`, status);
@@ -125,6 +111,12 @@ function classifyInvalidGrant(
     return fail('refresh-token-invalid', `the value is not a refresh token of realm '${context.realm}' (malformed, truncated, from another realm or server, or signed with a rotated realm key). Check the secret holds the whole refresh token. ${RELOGIN}`);
   }
   return fail('refresh-rejected', `the refresh token cannot be used. ${RELOGIN}`);
+}
+
+function pathHint(tokenUrl: string): string {
+  return new URL(tokenUrl).pathname.includes('/auth/realms/')
+    ? "Keycloak 17+ serves /realms/... at the root unless started with --http-relative-path=/auth: try keycloak-url without '/auth'."
+    : "Keycloak <= 16, or a server started with --http-relative-path=/auth, needs '/auth' at the end of keycloak-url.";
 }
 
 function issuerDiffers(context: RefreshContext): boolean {

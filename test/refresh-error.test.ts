@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureKind, RefreshContext } from '../src/refresh-error.js';
-import { DEAD_TOKEN_KINDS, classifyAnswer, classifyTransportError } from '../src/refresh-error.js';
+import { classifyAnswer, classifyTransportError } from '../src/refresh-error.js';
 import { TransportError } from '../src/transport.js';
 
 const context: RefreshContext = {
@@ -37,8 +37,8 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['missing client_id', oauth(400, 'invalid_client', 'Missing client_id parameter'), 'client-unknown', 'Check client-id'],
   ['wrong client secret', oauth(401, 'unauthorized_client', 'Invalid client or Invalid client credentials'), 'client-secret-rejected', 'client secret'],
   ['unknown realm', oauth(404, 'Realm does not exist'), 'realm-unknown', "realm 'test' does not exist"],
-  ['wrong path prefix', { status: 404, contentType: 'text/html', body: '<html>Not Found</html>' }, 'endpoint-not-found', "'/auth'"],
-  ['generic 404 JSON', oauth(404, 'HTTP 404 Not Found'), 'endpoint-not-found', "'/auth'"],
+  ['missing /auth prefix', { status: 404, contentType: 'text/html', body: '<html>Not Found</html>' }, 'endpoint-not-found', "needs '/auth' at the end of keycloak-url"],
+  ['/auth on a modern server', oauth(404, 'Unable to find matching target resource method'), 'endpoint-not-found', "try keycloak-url without '/auth'"],
   ['proxy 502 HTML', { status: 502, contentType: 'text/html', body: '<html>Bad Gateway</html>' }, 'server-unavailable', 'non-JSON body'],
   ['503 JSON', oauth(503, 'temporarily_unavailable'), 'server-unavailable', 'was not retried'],
   ['200-range nonsense on 400', { status: 400, contentType: 'text/plain', body: 'nope' }, 'unexpected-answer', 'text/plain'],
@@ -48,7 +48,8 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
 
 describe('classifyAnswer', () => {
   it.each(rows)('%s', (_, answer, kind, hint) => {
-    const error = classifyAnswer(answer, context);
+    const tokenUrl = hint.includes('without') ? context.tokenUrl.replace('/realms/', '/auth/realms/') : context.tokenUrl;
+    const error = classifyAnswer(answer, { ...context, tokenUrl });
     expect(error.kind).toBe(kind);
     expect(error.status).toBe(answer.status);
     expect(error.message).toContain(hint);
@@ -78,12 +79,6 @@ describe('classifyAnswer', () => {
     expect(error.message).not.toContain('line two'.repeat(2));
     expect(error.message.length).toBeLessThan(600);
     expect(error.message).not.toContain('\n');
-  });
-
-  it('marks only token problems as dead-token kinds', () => {
-    expect(DEAD_TOKEN_KINDS.has(classifyAnswer(oauth(400, 'invalid_grant', 'Token is not active'), context).kind)).toBe(true);
-    expect(DEAD_TOKEN_KINDS.has(classifyAnswer(oauth(401, 'unauthorized_client'), context).kind)).toBe(false);
-    expect(DEAD_TOKEN_KINDS.has('network')).toBe(false);
   });
 });
 

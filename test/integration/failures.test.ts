@@ -1,0 +1,98 @@
+// The action against a real Keycloak: each way a refresh fails gets its own
+// message and exit code 1, and nothing leaks. Runs under Node 24, GitHub's runtime.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, inject, it } from 'vitest';
+import { NODE_24 } from '../support/run-action.js';
+import { KeycloakApi } from './support/keycloak-api.js';
+import { ADMIN } from './support/keycloak-container.js';
+import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
+
+let api: KeycloakApi;
+beforeAll(() => {
+  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
+});
+const node = NODE_24;
+
+describe('a dead refresh token', () => {
+  it('expired: past the realm idle timeout', async () => {
+    const login = user('alice', 'short');
+    const tokens = await api.login(login);
+    await sleep(5_500); // the realm's SSO idle timeout is 4 s
+    const run = await runScenario(api, login, tokens, {}, { node });
+    expectFailure(run, /400 invalid_grant: "Token is not active"\): the refresh token has expired/);
+  });
+
+  it('session ended: the user was signed out by an admin', async () => {
+    const login = user('carol');
+    const tokens = await api.login(login);
+    await api.logoutUser('test', 'carol');
+    const run = await runScenario(api, login, tokens, {}, { node });
+    expectFailure(run, /400 invalid_grant: "Session not active"\): the session behind the refresh token has ended/);
+  });
+
+  it('revoked: a not-before policy was pushed for the client', async () => {
+    const login = user('dave', 'test', 'revocable');
+    const tokens = await api.login(login);
+    await api.pushClientNotBefore('test', 'revocable');
+    const run = await runScenario(api, login, tokens, {}, { node });
+    expectFailure(run, /400 invalid_grant: "Stale token"\): this refresh token was already used or revoked/);
+  });
+
+  it('user disabled', async () => {
+    const login = user('bob');
+    const tokens = await api.login(login);
+    await api.setUserEnabled('test', 'bob', false);
+    try {
+      const run = await runScenario(api, login, tokens, {}, { node });
+      expectFailure(run, /400 invalid_grant: "User disabled"\): the user the token belongs to is disabled/);
+    } finally {
+      await api.setUserEnabled('test', 'bob', true);
+    }
+  });
+
+  it('not a refresh token at all', async () => {
+    const run = await runScenario(api, user('alice'), { refresh_token: 'not-a-refresh-token' }, {}, { node });
+    expectFailure(run, /400 invalid_grant: "Invalid refresh token"\): the value is not a refresh token of realm 'test'/);
+  });
+
+  it('a token of another client', async () => {
+    const tokens = await api.login(user('alice', 'test', 'other-client'));
+    const run = await runScenario(api, user('alice'), tokens, {}, { node });
+    expectFailure(run, /Token client and authorized client don't match"\): the refresh token was issued to another client/);
+  });
+
+  it('refreshed at another URL than it was issued at', async () => {
+    const tokens = await api.login(user('alice'));
+    const otherHost = api.baseUrl.replace('//localhost:', '//127.0.0.1:');
+    const run = await runScenario(api, user('alice'), tokens, { 'keycloak-url': otherHost }, { node });
+    expectFailure(run, /Invalid token issuer.*the token was issued by http:\/\/localhost:\d+\/realms\/test, but this refresh went to http:\/\/127\.0\.0\.1/);
+  });
+});
+
+describe('a wrong setting', () => {
+  it('wrong client secret', async () => {
+    const login = { ...user('alice'), ...CONFIDENTIAL };
+    const tokens = await api.login(login);
+    const run = await runScenario(api, login, tokens, { 'client-secret': 'wrong-secret-value' }, { node });
+    expectFailure(run, /401 unauthorized_client: .*\): the client secret for client 'ci-confidential' is wrong/);
+  });
+
+  it('unknown client', async () => {
+    const tokens = await api.login(user('alice'));
+    const run = await runScenario(api, user('alice'), tokens, { 'client-id': 'no-such-client' }, { node });
+    expectFailure(run, /401 invalid_client.*realm 'test' has no enabled client 'no-such-client'/);
+  });
+
+  it('unknown realm', async () => {
+    const tokens = await api.login(user('alice'));
+    const run = await runScenario(api, user('alice'), tokens, { realm: 'no-such-realm' }, { node });
+    expectFailure(run, /404 Realm does not exist\): realm 'no-such-realm' does not exist/);
+  });
+
+  it('wrong path prefix (/auth on a modern server)', async () => {
+    const tokens = await api.login(user('alice'));
+    const run = await runScenario(api, user('alice'), tokens, { 'keycloak-url': `${api.baseUrl}/auth` }, { node });
+    // Keycloak's own 404 for an unknown path: {"error":"Unable to find matching target resource method"}.
+    expectFailure(run, /\(404 Unable to find matching target resource method\): no token endpoint at .*\/auth\/realms\/test\/.*try keycloak-url without '\/auth'/);
+  });
+});

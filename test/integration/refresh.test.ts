@@ -1,0 +1,83 @@
+// The action against a real Keycloak: every way a refresh succeeds.
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { NODE_24, nodeBinary } from '../support/run-action.js';
+import { KeycloakApi } from './support/keycloak-api.js';
+import { ADMIN } from './support/keycloak-container.js';
+import { CONFIDENTIAL, runScenario, user } from './support/scenario.js';
+
+let api: KeycloakApi;
+beforeAll(() => {
+  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
+});
+
+describe.each([
+  ['the machine node', nodeBinary()],
+  ['node 24', NODE_24],
+])('refresh under %s', (_, node) => {
+  it('refreshes for a public client and Keycloak accepts the new access token', async () => {
+    const login = user('alice');
+    const tokens = await api.login(login);
+    const run = await runScenario(api, login, tokens, {}, { node });
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs['token-type']).toBe('Bearer');
+    expect(run.outputs['scope']).toContain('openid');
+    expect(run.outputs['id-token']).not.toBe('');
+    expect(run.outputs['session-state']).toBe(tokens.session_state);
+    expect(Number(run.outputs['expires-in'])).toBe(300);
+    expect(Number(run.outputs['refresh-expires-in'])).toBeGreaterThan(1700);
+    expect(Date.parse(run.outputs['refresh-expires-at'] ?? '')).toBeGreaterThan(Date.now() + 1_700_000);
+    expect(await api.userinfoStatus('test', run.outputs['access-token'] ?? '')).toEqual({ status: 200, username: 'alice' });
+  });
+
+  it.each(['post', 'basic'])('refreshes for a confidential client with client-auth %s', async (clientAuth) => {
+    const login = { ...user('alice'), ...CONFIDENTIAL };
+    const tokens = await api.login(login);
+    const run = await runScenario(api, login, tokens, { 'client-auth': clientAuth }, { node });
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect((await api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
+  });
+
+  it('refreshes an offline token, whose refresh expiry is unknown rather than 0', async () => {
+    const login = user('alice');
+    const tokens = await api.login({ ...login, scope: 'openid offline_access' });
+    expect(tokens.refresh_expires_in).toBe(0);
+    const run = await runScenario(api, login, tokens, {}, { node });
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.outputs['refresh-expires-in']).toBe('');
+    expect(run.outputs['refresh-expires-at']).toBe('');
+    expect(run.outputs['scope']).toContain('offline_access');
+    expect(run.summary).toContain('Offline');
+    expect(run.summary).toContain('server-side idle limits still apply');
+    expect((await api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
+  });
+
+  it('narrows the scope when asked', async () => {
+    // Only optional client scopes can be dropped; default ones (profile, email) always stay.
+    const login = user('alice');
+    const tokens = await api.login({ ...login, scope: 'openid address phone' });
+    expect(tokens.scope.split(' ')).toContain('phone');
+    const run = await runScenario(api, login, tokens, { scope: 'openid address' }, { node });
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    const scopes = (run.outputs['scope'] ?? '').split(' ');
+    expect(scopes).toContain('address');
+    expect(scopes).not.toContain('phone');
+  });
+
+  it('exports env vars and a token file that hold the real access token', async () => {
+    const login = user('alice');
+    const tokens = await api.login(login);
+    const run = await runScenario(api, login, tokens, { 'export-env': 'true', 'token-file': 'true' }, { node, allowEnvSecrets: true });
+
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.env['KEYCLOAK_ACCESS_TOKEN']).toBe(run.outputs['access-token']);
+    expect(run.env['KEYCLOAK_REFRESH_TOKEN']).toBe(run.outputs['refresh-token']);
+    expect(run.env['KEYCLOAK_ID_TOKEN']).toBe(run.outputs['id-token']);
+    const { readFileSync } = await import('node:fs');
+    const fromFile = readFileSync(run.outputs['access-token-file'] ?? '', 'utf8');
+    expect((await api.userinfoStatus('test', fromFile)).status).toBe(200);
+  });
+});

@@ -1,0 +1,75 @@
+// Servers other than the shared one: a legacy /auth path, the previous
+// Keycloak minor, and a server that has stopped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_24 } from '../support/run-action.js';
+import { COMPAT_VERSION, startKeycloak } from './support/keycloak-container.js';
+import type { RunningKeycloak } from './support/keycloak-container.js';
+import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
+
+const node = NODE_24;
+
+describe('a server under /auth (--http-relative-path=/auth)', () => {
+  let keycloak: RunningKeycloak;
+  beforeAll(async () => {
+    keycloak = await startKeycloak({ relativePath: '/auth' });
+  });
+  afterAll(() => keycloak?.stop());
+
+  it('refreshes with /auth in keycloak-url', async () => {
+    const login = user('alice');
+    const tokens = await keycloak.api.login(login);
+    const run = await runScenario(keycloak.api, login, tokens, {}, { node });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
+  });
+
+  it('explains the missing /auth', async () => {
+    const tokens = await keycloak.api.login(user('alice'));
+    const withoutAuth = keycloak.baseUrl.replace(/\/auth$/, '');
+    const run = await runScenario(keycloak.api, user('alice'), tokens, { 'keycloak-url': withoutAuth }, { node });
+    // Outside the relative path there is no Keycloak JSON, just a bare 404.
+    expectFailure(run, /\(HTTP 404\): no token endpoint at .*needs '\/auth' at the end of keycloak-url/);
+  });
+});
+
+describe(`Keycloak ${COMPAT_VERSION}`, () => {
+  let keycloak: RunningKeycloak;
+  beforeAll(async () => {
+    keycloak = await startKeycloak({ version: COMPAT_VERSION });
+  });
+  afterAll(() => keycloak?.stop());
+
+  it('refreshes for a public client', async () => {
+    const login = user('alice');
+    const tokens = await keycloak.api.login(login);
+    const run = await runScenario(keycloak.api, login, tokens, {}, { node });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
+  });
+
+  it('refreshes for a confidential client with HTTP Basic', async () => {
+    const login = { ...user('alice'), ...CONFIDENTIAL };
+    const tokens = await keycloak.api.login(login);
+    const run = await runScenario(keycloak.api, login, tokens, { 'client-auth': 'basic' }, { node });
+    expect(run.exitCode, run.stdout).toBe(0);
+  });
+
+  it('explains a logged-out session and a wrong secret', async () => {
+    const login = { ...user('carol'), ...CONFIDENTIAL };
+    const tokens = await keycloak.api.login(login);
+    const wrongSecret = await runScenario(keycloak.api, login, tokens, { 'client-secret': 'wrong-secret-value' }, { node });
+    expectFailure(wrongSecret, /401 unauthorized_client/);
+    await keycloak.api.logoutUser('test', 'carol');
+    const loggedOut = await runScenario(keycloak.api, login, tokens, {}, { node });
+    expectFailure(loggedOut, /"Session not active"\): the session behind the refresh token has ended/);
+  });
+
+  it('names the host when Keycloak has stopped (connection refused)', async () => {
+    const login = user('alice');
+    const tokens = await keycloak.api.login(login);
+    await keycloak.stop();
+    const run = await runScenario(keycloak.api, login, tokens, {}, { node });
+    const host = new URL(keycloak.baseUrl).host;
+    expectFailure(run, new RegExp(`could not connect to ${host}: connection refused \\(ECONNREFUSED\\)`));
+  });
+});

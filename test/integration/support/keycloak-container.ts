@@ -1,0 +1,85 @@
+// Starts a real Keycloak in a container with testcontainers. The image is the
+// one scripts/keycloak-image.sh builds offline, or KEYCLOAK_IMAGE (e.g. the
+// official quay.io/keycloak/keycloak:{version} where a registry is reachable).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GenericContainer, Wait } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
+import { KeycloakApi } from './keycloak-api.js';
+
+export const DEFAULT_VERSION = '26.7.3';
+export const COMPAT_VERSION = '26.4.7';
+export const ADMIN = { username: 'admin', password: 'admin-password' };
+
+const REALMS_DIR = resolve(import.meta.dirname, '../realms');
+const OWN_IMAGE = 'keycloak-action-test/keycloak:{version}';
+
+export interface KeycloakOptions {
+  version?: string;
+  /** Serve under a path, as Keycloak <= 16 did with /auth (--http-relative-path). */
+  relativePath?: string;
+}
+
+export interface RunningKeycloak {
+  /** Base URL as a user would give it to the action (with the relative path). */
+  baseUrl: string;
+  api: KeycloakApi;
+  container: StartedTestContainer;
+  /** Milliseconds from container creation to /health/ready. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export function keycloakImage(version: string): string {
+  return (process.env.KEYCLOAK_IMAGE ?? OWN_IMAGE).replaceAll('{version}', version);
+}
+
+export async function startKeycloak(options: KeycloakOptions = {}): Promise<RunningKeycloak> {
+  const version = options.version ?? DEFAULT_VERSION;
+  const relativePath = options.relativePath ?? '';
+  // Our image is pre-built with these options, so it can start --optimized (no
+  // build step at start-up). Another image, or a build-time option such as the
+  // relative path, needs the build step: kc.sh start runs it first.
+  const optimized = process.env.KEYCLOAK_IMAGE === undefined && relativePath === '';
+  const command = optimized
+    ? ['start', '--optimized']
+    : ['start', '--db=dev-file', '--health-enabled=true', ...(relativePath ? [`--http-relative-path=${relativePath}`] : [])];
+  const started = Date.now();
+  const container = await new GenericContainer(keycloakImage(version))
+    .withCommand([...command, '--http-enabled=true', '--hostname-strict=false', '--cache=local', '--import-realm'])
+    .withEnvironment({
+      KC_BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+      KC_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      JAVA_OPTS_KC_HEAP: '-Xms64m -Xmx512m',
+      // C1 only: a short-lived test server starts ~2 s faster and never runs long enough for C2 to pay off.
+      JAVA_OPTS_APPEND: '-XX:TieredStopAtLevel=1',
+      KC_LOG_LEVEL: 'warn',
+    })
+    .withCopyContentToContainer(realmFiles())
+    .withExposedPorts(8080, 9000)
+    .withWaitStrategy(
+      Wait.forHttp(`${relativePath}/health/ready`, 9000).withReadTimeout(1000).withStartupTimeout(180_000),
+    )
+    .start();
+  const baseUrl = `http://${container.getHost()}:${container.getMappedPort(8080)}${relativePath}`;
+  let stopped: Promise<unknown> | undefined;
+  return {
+    baseUrl,
+    api: new KeycloakApi(baseUrl, ADMIN),
+    container,
+    startupMs: Date.now() - started,
+    stop: async () => {
+      stopped ??= container.stop({ timeout: 5_000 });
+      await stopped;
+    },
+  };
+}
+
+function realmFiles() {
+  return readdirSync(REALMS_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => ({
+      content: readFileSync(join(REALMS_DIR, name)),
+      target: `/opt/keycloak/data/import/${name}`,
+    }));
+}

@@ -1,0 +1,65 @@
+// Shared steps of the real-Keycloak scenarios: log in for a starting token, run
+// the committed bundle with it, and hold every run to the leak check.
+import { expect } from 'vitest';
+import { expectNoLeaks, visibleLog } from '../../support/leak-check.js';
+import type { ActionRun, RunOptions } from '../../support/run-action.js';
+import { runAction } from '../../support/run-action.js';
+import type { KeycloakApi, Login, Tokens } from './keycloak-api.js';
+
+export const CONFIDENTIAL = { clientId: 'ci-confidential', clientSecret: 'confidential-client-secret-1' };
+
+export function user(name: string, realm = 'test', clientId = 'ceph-s3'): Login {
+  return { realm, clientId, username: name, password: `${name}-password-1` };
+}
+
+export interface ScenarioRun extends ActionRun {
+  /** Every secret this scenario handled: the leak check's list. */
+  secrets: string[];
+}
+
+/**
+ * Runs the action with `inputs` on top of the login's realm and client, then
+ * applies the leak check to everything the run wrote.
+ */
+export async function runScenario(
+  api: KeycloakApi,
+  login: Login,
+  tokens: Pick<Tokens, 'refresh_token'>,
+  inputs: Record<string, string> = {},
+  options: RunOptions & { allowEnvSecrets?: boolean } = {},
+): Promise<ScenarioRun> {
+  const run = await runAction(
+    {
+      'keycloak-url': api.baseUrl,
+      realm: login.realm,
+      'client-id': login.clientId,
+      'client-secret': login.clientSecret ?? '',
+      'refresh-token': tokens.refresh_token,
+      ...inputs,
+    },
+    options,
+  );
+  const returned = ['access-token', 'refresh-token', 'id-token'].map((name) => run.outputs[name] ?? '');
+  const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? ''];
+  const secrets = [...given, ...returned].filter((s) => s !== '');
+  // Secrets the action never received (the password, a secret the inputs replaced)
+  // have no mask line, and must not appear at all.
+  for (const unseen of [login.password, login.clientSecret ?? ''].filter((s) => s !== '' && !secrets.includes(s))) {
+    expect(visibleLog(run).includes(unseen), 'the log contains a secret the action never received').toBe(false);
+  }
+  expectNoLeaks(run, secrets, { allowedInEnv: options.allowEnvSecrets ? returned : [] });
+  return { ...run, secrets };
+}
+
+/** The single ::error:: line of a failed run. */
+export function errorLine(run: ActionRun): string {
+  const lines = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
+  expect(lines, run.stdout).toHaveLength(1);
+  return lines[0] as string;
+}
+
+export function expectFailure(run: ActionRun, message: RegExp): void {
+  expect(run.exitCode, run.stdout).toBe(1);
+  expect(errorLine(run)).toMatch(message);
+  expect(run.outputs).toEqual({});
+}
