@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     const hide = (text: string) => masks.reduce((shown, secret) => shown.split(secret).join('***'), text);
     console.log('--- step log, as the runner shows it (masked) ---');
     for (const line of `${run.stdout}${run.stderr}`.trimEnd().split('\n')) {
-      console.log(line.startsWith('::add-mask::') ? '::add-mask::***' : hide(line));
+      // Without step debug logging the runner hides ::debug:: lines too.
+      if (!line.startsWith('::debug::')) console.log(line.startsWith('::add-mask::') ? '::add-mask::***' : hide(line));
     }
     console.log(`--- exit code ${run.exitCode} ---\n`);
 
