@@ -17,7 +17,7 @@ describe('a dead refresh token', () => {
   it('expired: past the client session idle timeout', async () => {
     const login = user('alice', 'test', 'ceph-s3-short');
     const tokens = await api.login(login);
-    expect(tokens.refresh_expires_in).toBe(4);
+    expect(tokens.refresh_expires_in).toBeLessThanOrEqual(4); // 3 or 4, by where in the second it was issued
     await sleep(5_500);
     const run = await runScenario(api, login, tokens, {}, { node });
     expectFailure(run, /400 invalid_grant: "Token is not active"\): the refresh token has expired/);
