@@ -1,13 +1,12 @@
 // The action's entry point: main step and post step share one bundle, told
 // apart by the state the main step saves (as actions/checkout does).
 import * as core from '@actions/core';
-import { tmpdir } from 'node:os';
 import { tokenEndpoint } from './endpoint.js';
 import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
 import { STATE_TOKEN_FILE, mask, publish } from './publish.js';
 import { refreshTokens } from './refresh.js';
 import { RefreshError } from './refresh-error.js';
-import { removeTokenFile } from './token-file.js';
+import { removeTokenFile, tokenFileParent } from './token-file.js';
 import { sendForm } from './transport.js';
 
 const STATE_IS_POST = 'is-post';
@@ -49,7 +48,6 @@ function fail(error: unknown): void {
 function cleanup(): void {
   const file = core.getState(STATE_TOKEN_FILE);
   if (file === '') return;
-  const parent = process.env.RUNNER_TEMP || tmpdir();
-  if (removeTokenFile(parent, file)) core.info(`Deleted the access token file ${file}.`);
+  if (removeTokenFile(tokenFileParent(), file)) core.info(`Deleted the access token file ${file}.`);
   else core.warning(`Did not delete ${file}: it is not a token file this action wrote.`);
 }

@@ -3,9 +3,8 @@
 import * as core from '@actions/core';
 import type { ActionInputs } from './inputs.js';
 import { envExports, rotationWarning, secretValues, stepOutputs, summaryRows } from './outputs.js';
-import { writeTokenFile } from './token-file.js';
+import { tokenFileParent, writeTokenFile } from './token-file.js';
 import type { TokenResult } from './token-result.js';
-import { tmpdir } from 'node:os';
 
 export const STATE_TOKEN_FILE = 'token-file';
 
@@ -37,15 +36,20 @@ export async function publish(inputs: ActionInputs, result: TokenResult): Promis
 }
 
 function writeAccessTokenFile(accessToken: string): string {
-  const parent = process.env.RUNNER_TEMP || tmpdir();
-  const file = writeTokenFile(parent, accessToken);
+  const file = writeTokenFile(tokenFileParent(), accessToken);
   core.saveState(STATE_TOKEN_FILE, file);
   core.info(`Wrote the access token to ${file} (mode 0600); the post step deletes it.`);
   return file;
 }
 
+// The tokens are out by now: a summary that cannot be written is worth a
+// warning, not a failed step.
 async function writeSummary(inputs: ActionInputs, result: TokenResult): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const rows = summaryRows(inputs, result).map(([name, value]) => [{ data: name, header: true }, value]);
-  await core.summary.addHeading('Keycloak token refreshed', 3).addTable(rows).write();
+  try {
+    await core.summary.addHeading('Keycloak token refreshed', 3).addTable(rows).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

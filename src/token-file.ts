@@ -2,10 +2,16 @@
 // read a token from disk. The directory is private (0700), the file 0600, and
 // the post step deletes the directory.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
 const DIR_PREFIX = 'keycloak-token-';
 const FILE_NAME = 'access-token';
+
+/** Where the token file goes: the runner's per-job temp directory, emptied after each job. */
+export function tokenFileParent(): string {
+  return process.env.RUNNER_TEMP || tmpdir();
+}
 
 export function writeTokenFile(parentDir: string, token: string): string {
   const dir = mkdtempSync(join(parentDir, DIR_PREFIX));

@@ -104,6 +104,14 @@ describe('run (main step)', () => {
     for (const secret of ['access-AAA', newRefresh, 'id-III', sentRefresh, 'client-SSS']) expect(rows).not.toContain(secret);
   });
 
+  it('only warns when the summary cannot be written: the tokens are out', async () => {
+    rec().summary.write.mockRejectedValueOnce(new Error('EACCES'));
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'setFailed')).toEqual([]);
+    expect(rec().calls.filter((c) => c.fn === 'warning').map((c) => c.args[0])).toContain('Could not write the job summary: EACCES');
+    expect(rec().outputs()['access-token']).toBe('access-AAA');
+  });
+
   it('fails with one classified line and sets no output', async () => {
     endpoint.respondWith((_, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token is not active' }));
     await run();
