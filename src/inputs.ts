@@ -41,6 +41,7 @@ export class InputError extends Error {
 /** Inputs that carry secrets: masked before they are parsed. */
 export const SECRET_INPUTS = ['refresh-token', 'client-secret'] as const;
 
+const MIN_TIMEOUT_SECONDS = 1;
 const MAX_TIMEOUT_SECONDS = 600;
 const DEFAULT_TIMEOUT_SECONDS = 15;
 
@@ -159,8 +160,8 @@ function parseTimeoutSeconds(raw: string): number {
   const value = raw.trim();
   if (value === '') return DEFAULT_TIMEOUT_SECONDS;
   const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
-    throw new InputError('timeout-seconds', `must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}`);
+  if (!(seconds >= MIN_TIMEOUT_SECONDS && seconds <= MAX_TIMEOUT_SECONDS)) {
+    throw new InputError('timeout-seconds', `must be a number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS}`);
   }
   return seconds;
 }

@@ -75,8 +75,8 @@ function refreshTokenExpiry(
     return { refreshExpiresIn, refreshExpiresAt: addSeconds(requestedAt, refreshExpiresIn) };
   }
   const exp = readClaims(refreshToken)?.exp;
-  if (exp === undefined) return { refreshExpiresIn: undefined, refreshExpiresAt: undefined };
-  const expiresAt = new Date(exp * 1000);
+  const expiresAt = exp === undefined ? undefined : validDate(exp * 1000);
+  if (expiresAt === undefined) return { refreshExpiresIn: undefined, refreshExpiresAt: undefined };
   const remaining = Math.max(0, Math.floor((expiresAt.getTime() - requestedAt.getTime()) / 1000));
   return { refreshExpiresIn: remaining, refreshExpiresAt: expiresAt };
 }
@@ -90,11 +90,19 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+// Lifetimes past this are nonsense (and past Date's range, a crash): treated as unknown.
+const MAX_LIFETIME_SECONDS = 100 * 365 * 24 * 3600;
+
 function positiveSeconds(value: unknown): number | undefined {
   const seconds = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : undefined;
+  return typeof seconds === 'number' && seconds > 0 && seconds <= MAX_LIFETIME_SECONDS ? Math.floor(seconds) : undefined;
 }
 
 function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
+}
+
+function validDate(ms: number): Date | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }

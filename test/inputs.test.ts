@@ -90,9 +90,10 @@ describe('parseInputs', () => {
     ['refresh-token', { 'refresh-token': 'abc def' }, 'whitespace or a line break'],
     ['scope', { scope: 'openid\nemail' }, 'line break'],
     ['timeout-seconds', { 'timeout-seconds': 'ten' }, 'must be a number'],
-    ['timeout-seconds', { 'timeout-seconds': '0' }, 'above 0'],
+    ['timeout-seconds', { 'timeout-seconds': '0' }, 'from 1 to 600'],
+    ['timeout-seconds', { 'timeout-seconds': '0.5' }, 'from 1 to 600'],
     ['timeout-seconds', { 'timeout-seconds': '-5' }, 'must be a number'],
-    ['timeout-seconds', { 'timeout-seconds': '601' }, 'at most 600'],
+    ['timeout-seconds', { 'timeout-seconds': '601' }, 'from 1 to 600'],
     ['export-env', { 'export-env': 'yes' }, "must be 'true' or 'false'"],
     ['token-file', { 'token-file': '1' }, "must be 'true' or 'false'"],
   ])('rejects a bad %s (%j)', (input, overrides, problem) => {

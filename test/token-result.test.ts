@@ -59,6 +59,11 @@ describe('parseTokenResponse', () => {
     expect(result.refreshTokenKind).toBe('Offline');
   });
 
+  it('ignores an exp claim beyond what a date can hold', () => {
+    const token = fakeJwt({ typ: 'Offline', exp: 1e16 });
+    expect(parse({ ...keycloakBody, refresh_token: token, refresh_expires_in: 0 }).refreshExpiresAt).toBeUndefined();
+  });
+
   it('uses the exp claim when refresh_expires_in is 0 but the token expires', () => {
     const token = fakeJwt({ typ: 'Offline', exp: requestedAt.getTime() / 1000 + 3600 });
     const result = parse({ ...keycloakBody, refresh_token: token, refresh_expires_in: 0 });
@@ -91,6 +96,7 @@ describe('parseTokenResponse', () => {
     expect(parse({ ...keycloakBody, expires_in: '60' }).expiresIn).toBe(60);
     expect(parse({ ...keycloakBody, expires_in: -1 }).expiresIn).toBeUndefined();
     expect(parse({ ...keycloakBody, expires_in: 'soon' }).expiresIn).toBeUndefined();
+    expect(parse({ ...keycloakBody, expires_in: 8_638_204_348_801 }).expiresAt).toBeUndefined();
   });
 
   it.each([

@@ -11,9 +11,11 @@ export interface LeakCheckOptions {
 
 export function expectNoLeaks(run: ActionRun, secrets: string[], options: LeakCheckOptions = {}): void {
   const lines = `${run.stdout}\n${run.stderr}`.split('\n');
-  for (const secret of secrets.filter((s) => s.length >= 4)) {
+  // The runner masks within one log line, so a multi-line secret needs a mask for each line.
+  const pieces = secrets.flatMap((s) => s.split(/\r?\n/).map((line) => line.trim()));
+  for (const secret of pieces.filter((s) => s.length >= 4)) {
     const maskLine = lines.findIndex((line) => line === `::add-mask::${secret}`);
-    const firstUse = lines.findIndex((line) => line.includes(secret) && line !== `::add-mask::${secret}`);
+    const firstUse = lines.findIndex((line) => line.includes(secret) && !line.startsWith('::add-mask::'));
     expect(firstUse, `a log line other than ::add-mask:: contains a secret (${describe(secret)})`).toBe(-1);
     expect(maskLine, `no ::add-mask:: line for ${describe(secret)}`).toBeGreaterThanOrEqual(0);
     expect(run.summary.includes(secret), `the job summary contains ${describe(secret)}`).toBe(false);

@@ -18,8 +18,8 @@ export interface ScenarioRun extends ActionRun {
 }
 
 /**
- * Runs the action with `inputs` on top of the login's realm and client, then
- * applies the leak check to everything the run wrote.
+ * Runs the action with `inputs` on top of the login's realm and client, with
+ * step debug on, then applies the leak check to everything the run wrote.
  */
 export async function runScenario(
   api: KeycloakApi,
@@ -37,7 +37,8 @@ export async function runScenario(
       'refresh-token': tokens.refresh_token,
       ...inputs,
     },
-    options,
+    // Step debug on: the leak check then covers every ::debug:: line as well.
+    { ...options, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1', ...options.env } },
   );
   const returned = ['access-token', 'refresh-token', 'id-token'].map((name) => run.outputs[name] ?? '');
   const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? ''];

@@ -1,0 +1,76 @@
+// Bad inputs against the committed bundle: each fails with one line that names
+// the input, exit code 1, no request, and nothing leaked, with step debug on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeEndpoint } from './support/fake-token-endpoint.js';
+import { json, startFakeEndpoint } from './support/fake-token-endpoint.js';
+import { expectNoLeaks } from './support/leak-check.js';
+import { NODE_24, runAction } from './support/run-action.js';
+
+const refreshToken = 'stored-refresh-token-value';
+const clientSecret = 'stored-client-secret-value';
+
+let endpoint: FakeEndpoint;
+beforeAll(async () => {
+  endpoint = await startFakeEndpoint();
+  endpoint.respondWith((_, res) => json(res, 200, { access_token: 'should-never-be-asked-for' }));
+});
+afterAll(() => endpoint.close());
+
+const valid = () => ({
+  'keycloak-url': endpoint.baseUrl,
+  realm: 'test',
+  'client-id': 'ci-confidential',
+  'client-secret': clientSecret,
+  'refresh-token': refreshToken,
+});
+
+const cases: [string, string, Record<string, string>][] = [
+  ['refresh-token', 'empty', { 'refresh-token': '' }],
+  ['refresh-token', 'only whitespace', { 'refresh-token': ' \t ' }],
+  ['refresh-token', 'a line break inside', { 'refresh-token': `${refreshToken}\nsecond-line` }],
+  ['refresh-token', 'a space inside', { 'refresh-token': `${refreshToken} tail` }],
+  ['keycloak-url', 'missing', { 'keycloak-url': '' }],
+  ['keycloak-url', 'not a URL', { 'keycloak-url': 'sso example com' }],
+  ['keycloak-url', 'credentials inside', { 'keycloak-url': 'https://admin:hunter2@sso.example.com' }],
+  ['keycloak-url', 'ftp://', { 'keycloak-url': 'ftp://sso.example.com' }],
+  ['keycloak-url', 'a query', { 'keycloak-url': 'https://sso.example.com/?realm=test' }],
+  ['keycloak-url', 'a fragment', { 'keycloak-url': 'https://sso.example.com/#x' }],
+  ['keycloak-url', 'a realm path', { 'keycloak-url': 'https://sso.example.com/realms/test' }],
+  ['realm', 'a slash', { realm: 'test/protocol' }],
+  ['realm', '..', { realm: '..' }],
+  ['realm', 'missing', { realm: '' }],
+  ['client-id', 'missing', { 'client-id': ' ' }],
+  ['client-secret', 'a line break inside', { 'client-secret': `${clientSecret}\nmore` }],
+  ['timeout-seconds', 'zero', { 'timeout-seconds': '0' }],
+  ['timeout-seconds', 'negative', { 'timeout-seconds': '-1' }],
+  ['timeout-seconds', 'absurdly large', { 'timeout-seconds': '86400' }],
+  ['timeout-seconds', 'not a number', { 'timeout-seconds': 'fifteen' }],
+  ['timeout-seconds', 'Infinity', { 'timeout-seconds': 'Infinity' }],
+  ['client-auth', 'an unknown value', { 'client-auth': 'private_key_jwt' }],
+  ['client-auth', 'basic without a secret', { 'client-auth': 'basic', 'client-secret': '' }],
+  ['export-env', 'not a boolean', { 'export-env': 'yes' }],
+  ['token-file', 'not a boolean', { 'token-file': 'on' }],
+  ['scope', 'a line break inside', { scope: 'openid\nemail' }],
+];
+
+describe('bad inputs, run through dist/index.js under Node 24', () => {
+  it.each(cases)("%s: %s", async (input, _, overrides) => {
+    const before = endpoint.requests.length;
+    const run = await runAction({ ...valid(), ...overrides }, { node: NODE_24, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+
+    expect(run.exitCode).toBe(1);
+    const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^::error::Input '${input}' [^%]+$`));
+    expect(endpoint.requests.length).toBe(before);
+    expect(run.outputs).toEqual({});
+    const secrets = [overrides['refresh-token'] ?? refreshToken, overrides['client-secret'] ?? clientSecret].filter((s) => s.trim() !== '');
+    expectNoLeaks(run, secrets);
+    expect(run.stdout).not.toContain('hunter2');
+  });
+
+  it('allows plain http:// to another host, with a loud warning', async () => {
+    const run = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid', 'timeout-seconds': '2' }, { node: NODE_24 });
+    expect(run.stdout).toContain('::warning::keycloak-url uses plain http:// to sso.invalid: tokens and secrets travel unencrypted.');
+  });
+});

@@ -1,0 +1,95 @@
+// Property-based tests: whatever Keycloak, a proxy or a user sends, the pure
+// core answers with a result or a classified error, never a crash.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError, parseInputs } from '../src/inputs.js';
+import { readClaims } from '../src/jwt-claims.js';
+import { RefreshError, classifyAnswer } from '../src/refresh-error.js';
+import { parseTokenResponse } from '../src/token-result.js';
+
+const requestedAt = new Date('2026-11-26T00:00:00Z');
+const context = {
+  tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
+  realm: 'test',
+  clientId: 'ceph-s3',
+  tokenIssuer: undefined,
+  realmUrl: 'https://sso.example.com/realms/test',
+};
+
+// Bodies that look like what a token endpoint or a proxy might say.
+const tokenBody = fc.oneof(
+  fc.string(),
+  fc.json(),
+  fc.record(
+    {
+      access_token: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+      refresh_token: fc.oneof(fc.string(), fc.base64String(), fc.constant(undefined)),
+      expires_in: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
+      refresh_expires_in: fc.oneof(fc.integer(), fc.double(), fc.string()),
+      token_type: fc.oneof(fc.string(), fc.constant('bearer')),
+      scope: fc.anything(),
+    },
+    { requiredKeys: [] },
+  ).map((body) => JSON.stringify(body)),
+);
+
+describe('properties', () => {
+  it('parseTokenResponse returns a token result or throws a RefreshError', () => {
+    fc.assert(
+      fc.property(tokenBody, fc.string(), (body, sent) => {
+        try {
+          const result = parseTokenResponse(body, sent, requestedAt);
+          expect(typeof result.accessToken).toBe('string');
+          expect(result.accessToken).not.toBe('');
+          // Every date must survive the ISO formatting the outputs use.
+          for (const date of [result.expiresAt, result.refreshExpiresAt]) if (date) expect(() => date.toISOString()).not.toThrow();
+        } catch (error) {
+          expect(error).toBeInstanceOf(RefreshError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('classifyAnswer explains any status and body in one line without repeating the body', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 599 }), tokenBody, fc.string(), (status, body, contentType) => {
+        const error = classifyAnswer({ status, contentType, body }, context);
+        expect(error).toBeInstanceOf(RefreshError);
+        expect(error.message).not.toMatch(/[\r\n]/);
+        expect(error.message.length).toBeLessThan(700);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('readClaims never throws and keeps only well-typed claims', () => {
+    const segment = fc.oneof(fc.string(), fc.base64String(), fc.json().map((j) => Buffer.from(j).toString('base64url')));
+    fc.assert(
+      fc.property(segment, segment, segment, (a, b, c) => {
+        const claims = readClaims(`${a}.${b}.${c}`);
+        if (claims === undefined) return;
+        for (const key of ['exp', 'iat'] as const) if (key in claims) expect(Number.isFinite(claims[key])).toBe(true);
+        for (const key of ['typ', 'azp', 'iss', 'sid'] as const) if (key in claims) expect(typeof claims[key]).toBe('string');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('parseInputs accepts or names the bad input', () => {
+    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file'];
+    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', '15'))])));
+    fc.assert(
+      fc.property(inputs, (values) => {
+        try {
+          parseInputs((name) => values[name] ?? '');
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError);
+          expect(names).toContain((error as InputError).input);
+          expect((error as Error).message).not.toMatch(/[\r\n]/);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
