@@ -17,6 +17,9 @@ export interface ActionInputs {
   timeoutMs: number;
   exportEnv: boolean;
   tokenFile: boolean;
+  /** Further attempts after the first, for failures retry.ts calls safe. */
+  retries: number;
+  retryAfterSend: boolean;
 }
 
 export interface ParsedInputs {
@@ -57,6 +60,8 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const timeoutMs = parseTimeoutSeconds(read('timeout-seconds')) * 1000;
   const exportEnv = parseBoolean(read('export-env'), 'export-env', false);
   const tokenFile = parseBoolean(read('token-file'), 'token-file', false);
+  const retries = parseRetries(read('retries'));
+  const retryAfterSend = parseBoolean(read('retry-after-send'), 'retry-after-send', false);
   return {
     inputs: {
       keycloakUrl,
@@ -69,6 +74,8 @@ export function parseInputs(read: InputReader): ParsedInputs {
       timeoutMs,
       exportEnv,
       tokenFile,
+      retries,
+      retryAfterSend,
     },
     warnings,
   };
@@ -164,6 +171,18 @@ function parseTimeoutSeconds(raw: string): number {
     throw new InputError('timeout-seconds', `must be a number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS}`);
   }
   return seconds;
+}
+
+const MAX_RETRIES = 10;
+const DEFAULT_RETRIES = 2;
+
+function parseRetries(raw: string): number {
+  const value = raw.trim();
+  if (value === '') return DEFAULT_RETRIES;
+  if (!/^\d+$/.test(value) || Number(value) > MAX_RETRIES) {
+    throw new InputError('retries', `must be a whole number from 0 to ${MAX_RETRIES}`);
+  }
+  return Number(value);
 }
 
 // The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.

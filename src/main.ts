@@ -31,7 +31,11 @@ async function refreshAndPublish(): Promise<void> {
   for (const warning of warnings) core.warning(warning);
   const clientKind = inputs.clientSecret === undefined ? 'public client' : `confidential client, secret sent by ${inputs.clientAuth}`;
   core.debug(`Refreshing at ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)} as '${inputs.clientId}' (${clientKind})`);
-  const result = await refreshTokens(inputs, sendForm);
+  const result = await refreshTokens(inputs, {
+    send: sendForm,
+    onRetry: ({ attempt, delayMs, error }) =>
+      core.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
+  });
   await publish(inputs, result);
 }
 

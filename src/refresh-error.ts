@@ -23,11 +23,23 @@ export type FailureKind =
   | 'network'
   | 'timeout';
 
+/**
+ * Whether the failed request can have changed anything on the server, which
+ * decides whether a retry is safe when refresh tokens rotate:
+ * - `not-processed`: it never reached Keycloak, or Keycloak said it did not act (503, 429);
+ * - `maybe-processed`: Keycloak may have accepted the token and rotated it (lost answer);
+ * - `final`: retrying cannot help (4xx, untrusted certificate, not Keycloak at all).
+ */
+export type RetryClass = 'not-processed' | 'maybe-processed' | 'final';
+
 export class RefreshError extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
     readonly status?: number,
+    readonly retry: RetryClass = 'final',
+    /** What a Retry-After header asked for, in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'RefreshError';
@@ -75,7 +87,10 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
   }
   if (status >= 500 || status === 429) {
     const body = oauth === undefined ? ' with a non-JSON body (a proxy or load balancer?)' : '';
-    return new RefreshError('server-unavailable', `Keycloak at ${hostOf(context.tokenUrl)} answered HTTP ${status}${body}: the server or a proxy in front of it is failing. Try again later; the refresh was not retried because it may have reached Keycloak.`, status);
+    // 503 and 429 say the request was not acted on; any other 5xx may come after Keycloak accepted the token.
+    const retry = status === 503 || status === 429 ? 'not-processed' : 'maybe-processed';
+    const text = `Keycloak at ${hostOf(context.tokenUrl)} answered HTTP ${status}${body}: the server or a proxy in front of it is failing. Try again later.`;
+    return new RefreshError('server-unavailable', text, status, retry, parseRetryAfter(answer.retryAfter));
   }
   if (oauth === undefined) {
     return new RefreshError('unexpected-answer', `${context.tokenUrl} answered HTTP ${status} with a body that is not a Keycloak error (${describeContentType(answer.contentType)}). Check keycloak-url.`, status);
@@ -123,29 +138,43 @@ function issuerDiffers(context: RefreshContext): boolean {
   return context.tokenIssuer !== undefined && context.tokenIssuer !== context.realmUrl;
 }
 
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
 export function classifyTransportError(error: TransportError): RefreshError {
   const where = hostOf(error.url);
   const seconds = error.timeoutMs / 1000;
+  const lost = 'It may have reached Keycloak, so it is retried only with retry-after-send: with refresh-token rotation a second attempt would burn the token.';
   switch (error.code) {
     case 'TIMEOUT':
-      return new RefreshError('timeout', `Keycloak at ${where} did not answer within ${seconds} s (timeout-seconds). The refresh was not retried: it may have reached the server, and with refresh-token rotation a second attempt would burn the token.`);
+      return new RefreshError('timeout', `Keycloak at ${where} did not answer within ${seconds} s (timeout-seconds). ${lost}`, undefined, 'maybe-processed');
     case 'BODY_TOO_LARGE':
       return new RefreshError('unexpected-answer', `the answer from ${where} is larger than 1 MiB: that is not Keycloak's token endpoint. Check keycloak-url.`);
     case 'ECONNREFUSED':
-      return new RefreshError('network', `could not connect to ${where}: connection refused (ECONNREFUSED). Check keycloak-url and that Keycloak is running.`);
+      return new RefreshError('network', `could not connect to ${where}: connection refused (ECONNREFUSED). Check keycloak-url and that Keycloak is running.`, undefined, 'not-processed');
     case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new RefreshError('network', `could not resolve the host ${where} (${error.code}). Check keycloak-url and the runner's DNS.`);
+      return new RefreshError('network', `could not resolve the host ${where} (ENOTFOUND). Check keycloak-url and the runner's DNS.`);
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ECONNABORTED':
-      return new RefreshError('network', `the connection to ${where} was closed before Keycloak answered (${error.code}). The refresh was not retried: it may have reached the server.`);
+      return new RefreshError('network', `the connection to ${where} was closed before Keycloak answered (${error.code}). ${lost}`, undefined, 'maybe-processed');
     default:
       if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code)) {
         return new RefreshError('network', `the TLS certificate of ${where} is not trusted (${error.code}). For an internal CA, give its PEM via NODE_EXTRA_CA_CERTS.`);
       }
-      return new RefreshError('network', `the request to ${where} failed (${error.code}). Check keycloak-url and the network.`);
+      if (NOT_CONNECTED.has(error.code)) {
+        return new RefreshError('network', `could not reach ${where} (${error.code}). Check keycloak-url and the network.`, undefined, 'not-processed');
+      }
+      return new RefreshError('network', `the request to ${where} failed (${error.code}). ${lost}`, undefined, 'maybe-processed');
   }
+}
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 10.2.3), in milliseconds from now. */
+export function parseRetryAfter(value: string | undefined, now: Date = new Date()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
 }
 
 function readOAuthError(answer: HttpAnswer): OAuthError | undefined {

@@ -30,7 +30,7 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
   const json = parseJsonObject(body);
   const accessToken = nonEmptyString(json.access_token);
   if (accessToken === undefined) {
-    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 without an access_token: this is not a token response.');
+    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 without an access_token: this is not a token response.', 200, 'maybe-processed');
   }
   const newRefreshToken = nonEmptyString(json.refresh_token);
   const refreshToken = newRefreshToken ?? sentRefreshToken;
@@ -56,10 +56,10 @@ function parseJsonObject(body: string): Record<string, unknown> {
   try {
     json = JSON.parse(body);
   } catch {
-    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not JSON: is keycloak-url pointing at Keycloak, not at a login page or proxy?');
+    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not JSON (cut short, or a login page or proxy answering): check keycloak-url.', 200, 'maybe-processed');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not a JSON object.');
+    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not a JSON object.', 200, 'maybe-processed');
   }
   return json as Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ export interface HttpAnswer {
   contentType: string;
   /** The Location header of a redirect, which is reported, never followed. */
   location?: string;
+  retryAfter?: string;
   body: string;
 }
 
@@ -68,6 +69,7 @@ async function exchange(client: HttpClient, request: FormRequest, timeoutMs: num
     status: message.statusCode ?? 0,
     contentType: String(message.headers['content-type'] ?? ''),
     location: message.headers.location,
+    retryAfter: message.headers['retry-after'],
     body: Buffer.concat(chunks).toString('utf8'),
   };
 }

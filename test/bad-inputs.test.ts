@@ -51,6 +51,8 @@ const cases: [string, string, Record<string, string>][] = [
   ['export-env', 'not a boolean', { 'export-env': 'yes' }],
   ['token-file', 'not a boolean', { 'token-file': 'on' }],
   ['scope', 'a line break inside', { scope: 'openid\nemail' }],
+  ['retries', 'absurdly many', { retries: '1000' }],
+  ['retry-after-send', 'not a boolean', { 'retry-after-send': 'rotation is off' }],
 ];
 
 describe('bad inputs, run through dist/index.js under Node 24', () => {

@@ -24,6 +24,8 @@ describe('parseInputs', () => {
         timeoutMs: 15_000,
         exportEnv: false,
         tokenFile: false,
+        retries: 2,
+        retryAfterSend: false,
       },
       warnings: [],
     });
@@ -37,6 +39,8 @@ describe('parseInputs', () => {
       'timeout-seconds': '2.5',
       'export-env': 'true',
       'token-file': 'TRUE',
+      retries: '0',
+      'retry-after-send': 'true',
     });
     expect(inputs).toMatchObject({
       clientSecret: 's3cr3t value',
@@ -45,6 +49,8 @@ describe('parseInputs', () => {
       timeoutMs: 2500,
       exportEnv: true,
       tokenFile: true,
+      retries: 0,
+      retryAfterSend: true,
     });
   });
 
@@ -95,6 +101,10 @@ describe('parseInputs', () => {
     ['timeout-seconds', { 'timeout-seconds': '-5' }, 'must be a number'],
     ['timeout-seconds', { 'timeout-seconds': '601' }, 'from 1 to 600'],
     ['export-env', { 'export-env': 'yes' }, "must be 'true' or 'false'"],
+    ['retries', { retries: '-1' }, 'whole number from 0 to 10'],
+    ['retries', { retries: '11' }, 'whole number from 0 to 10'],
+    ['retries', { retries: '1.5' }, 'whole number from 0 to 10'],
+    ['retry-after-send', { 'retry-after-send': 'maybe' }, "must be 'true' or 'false'"],
     ['token-file', { 'token-file': '1' }, "must be 'true' or 'false'"],
   ])('rejects a bad %s (%j)', (input, overrides, problem) => {
     let error: unknown;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureKind, RefreshContext } from '../src/refresh-error.js';
-import { classifyAnswer, classifyTransportError } from '../src/refresh-error.js';
+import { classifyAnswer, classifyTransportError, parseRetryAfter } from '../src/refresh-error.js';
 import { TransportError } from '../src/transport.js';
 
 const context: RefreshContext = {
@@ -40,7 +40,7 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['missing /auth prefix', { status: 404, contentType: 'text/html', body: '<html>Not Found</html>' }, 'endpoint-not-found', "needs '/auth' at the end of keycloak-url"],
   ['/auth on a modern server', oauth(404, 'Unable to find matching target resource method'), 'endpoint-not-found', "try keycloak-url without '/auth'"],
   ['proxy 502 HTML', { status: 502, contentType: 'text/html', body: '<html>Bad Gateway</html>' }, 'server-unavailable', 'non-JSON body'],
-  ['503 JSON', oauth(503, 'temporarily_unavailable'), 'server-unavailable', 'was not retried'],
+  ['503 JSON', oauth(503, 'temporarily_unavailable'), 'server-unavailable', 'Try again later'],
   ['200-range nonsense on 400', { status: 400, contentType: 'text/plain', body: 'nope' }, 'unexpected-answer', 'text/plain'],
   ['redirect', { status: 302, contentType: '', body: '', location: 'https://login.example.com/sso?token=x' } as never, 'unexpected-answer', 'https://login.example.com/sso)'],
   ['other OAuth error', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'refresh-rejected', 'did not accept'],
@@ -87,7 +87,7 @@ describe('classifyTransportError', () => {
   it.each([
     ['ECONNREFUSED', 'network', 'connection refused'],
     ['ENOTFOUND', 'network', 'could not resolve the host sso.example.com:8443'],
-    ['ECONNRESET', 'network', 'was not retried'],
+    ['ECONNRESET', 'network', 'retried only with retry-after-send'],
     ['TIMEOUT', 'timeout', 'within 2.5 s (timeout-seconds)'],
     ['BODY_TOO_LARGE', 'unexpected-answer', 'larger than 1 MiB'],
     ['SELF_SIGNED_CERT_IN_CHAIN', 'network', 'NODE_EXTRA_CA_CERTS'],
@@ -97,5 +97,45 @@ describe('classifyTransportError', () => {
     expect(error.kind).toBe(kind);
     expect(error.message).toContain(hint);
     expect(error.message).toContain('sso.example.com:8443');
+  });
+});
+
+describe('retry classes', () => {
+  it.each([
+    [503, 'not-processed'],
+    [429, 'not-processed'],
+    [502, 'maybe-processed'],
+    [504, 'maybe-processed'],
+    [500, 'maybe-processed'],
+    [400, 'final'],
+    [401, 'final'],
+    [404, 'final'],
+  ])('HTTP %i is %s', (status, retry) => {
+    expect(classifyAnswer(oauth(status, 'x'), context).retry).toBe(retry);
+  });
+
+  it.each([
+    ['ECONNREFUSED', 'not-processed'],
+    ['EAI_AGAIN', 'not-processed'],
+    ['EHOSTUNREACH', 'not-processed'],
+    ['ECONNRESET', 'maybe-processed'],
+    ['TIMEOUT', 'maybe-processed'],
+    ['ENOTFOUND', 'final'],
+    ['CERT_HAS_EXPIRED', 'final'],
+    ['BODY_TOO_LARGE', 'final'],
+  ])('%s is %s', (code, retry) => {
+    expect(classifyTransportError(new TransportError(code, context.tokenUrl, 1000)).retry).toBe(retry);
+  });
+
+  it('reads Retry-After as seconds or a date', () => {
+    const now = new Date('2026-11-26T10:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Thu, 26 Nov 2026 10:00:03 GMT', now)).toBe(3000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it('passes Retry-After on', () => {
+    expect(classifyAnswer({ ...oauth(503, 'x'), retryAfter: '2' }, context).retryAfterMs).toBe(2000);
   });
 });
