@@ -20,6 +20,8 @@ export interface ActionInputs {
   /** Further attempts after the first, for failures retry.ts calls safe. */
   retries: number;
   retryAfterSend: boolean;
+  /** Raw ca-certificate input (PEM text or a file path); ca-certificates.ts reads it. */
+  caCertificate: string;
 }
 
 export interface ParsedInputs {
@@ -62,6 +64,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const tokenFile = parseBoolean(read('token-file'), 'token-file', false);
   const retries = parseRetries(read('retries'));
   const retryAfterSend = parseBoolean(read('retry-after-send'), 'retry-after-send', false);
+  const caCertificate = read('ca-certificate');
   return {
     inputs: {
       keycloakUrl,
@@ -76,6 +79,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
       tokenFile,
       retries,
       retryAfterSend,
+      caCertificate,
     },
     warnings,
   };

@@ -1,6 +1,7 @@
 // The action's entry point: main step and post step share one bundle, told
 // apart by the state the main step saves (as actions/checkout does).
 import * as core from '@actions/core';
+import { readCaCertificates, trustCertificates } from './ca-certificates.js';
 import { tokenEndpoint } from './endpoint.js';
 import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
 import { STATE_TOKEN_FILE, mask, publish } from './publish.js';
@@ -29,6 +30,7 @@ async function refreshAndPublish(): Promise<void> {
   mask(SECRET_INPUTS.map((name) => core.getInput(name)));
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
   for (const warning of warnings) core.warning(warning);
+  trustCertificates(readCaCertificates(inputs.caCertificate));
   const clientKind = inputs.clientSecret === undefined ? 'public client' : `confidential client, secret sent by ${inputs.clientAuth}`;
   core.debug(`Refreshing at ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)} as '${inputs.clientId}' (${clientKind})`);
   const result = await refreshTokens(inputs, {

@@ -159,7 +159,7 @@ export function classifyTransportError(error: TransportError): RefreshError {
       return new RefreshError('network', `the connection to ${where} was closed before Keycloak answered (${error.code}). ${lost}`, undefined, 'maybe-processed');
     default:
       if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code)) {
-        return new RefreshError('network', `the TLS certificate of ${where} is not trusted (${error.code}). For an internal CA, give its PEM via NODE_EXTRA_CA_CERTS.`);
+        return new RefreshError('network', `the TLS certificate of ${where} is not trusted (${error.code}). For an internal or self-signed CA, give its PEM as ca-certificate (or in NODE_EXTRA_CA_CERTS).`);
       }
       if (NOT_CONNECTED.has(error.code)) {
         return new RefreshError('network', `could not reach ${where} (${error.code}). Check keycloak-url and the network.`, undefined, 'not-processed');

@@ -26,6 +26,7 @@ describe('parseInputs', () => {
         tokenFile: false,
         retries: 2,
         retryAfterSend: false,
+        caCertificate: '',
       },
       warnings: [],
     });

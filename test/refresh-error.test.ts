@@ -90,7 +90,7 @@ describe('classifyTransportError', () => {
     ['ECONNRESET', 'network', 'retried only with retry-after-send'],
     ['TIMEOUT', 'timeout', 'within 2.5 s (timeout-seconds)'],
     ['BODY_TOO_LARGE', 'unexpected-answer', 'larger than 1 MiB'],
-    ['SELF_SIGNED_CERT_IN_CHAIN', 'network', 'NODE_EXTRA_CA_CERTS'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'network', 'give its PEM as ca-certificate'],
     ['EWHATEVER', 'network', '(EWHATEVER)'],
   ])('%s', (code, kind, hint) => {
     const error = classifyTransportError(new TransportError(code, url, 2500));

@@ -20,6 +20,7 @@ const inputs: ActionInputs = {
   tokenFile: false,
   retries: 2,
   retryAfterSend: false,
+  caCertificate: '',
 };
 
 const ok: HttpAnswer = { status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: 'a', expires_in: 60 }) };

@@ -18,11 +18,17 @@ export interface KeycloakOptions {
   version?: string;
   /** Serve under a path, as Keycloak <= 16 did with /auth (--http-relative-path). */
   relativePath?: string;
+  /** Also serve HTTPS on 8443 with this certificate (PEM); the management port then speaks TLS too. */
+  tls?: { cert: string; key: string };
+  /** A fixed frontend URL (--hostname): the issuer of every token, whatever host a request used. */
+  hostname?: string;
 }
 
 export interface RunningKeycloak {
   /** Base URL as a user would give it to the action (with the relative path). */
   baseUrl: string;
+  /** The HTTPS base URL when started with `tls`. */
+  httpsUrl: string | undefined;
   api: KeycloakApi;
   container: StartedTestContainer;
   /** Milliseconds from container creation to /health/ready. */
@@ -44,9 +50,20 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
   const command = optimized
     ? ['start', '--optimized']
     : ['start', '--db=dev-file', '--health-enabled=true', ...(relativePath ? [`--http-relative-path=${relativePath}`] : [])];
+  const tlsFiles = options.tls
+    ? [
+        { content: options.tls.cert, target: '/opt/keycloak/conf/test-tls.crt', mode: 0o644 },
+        { content: options.tls.key, target: '/opt/keycloak/conf/test-tls.key', mode: 0o644 },
+      ]
+    : [];
+  const tlsArgs = options.tls
+    ? ['--https-certificate-file=/opt/keycloak/conf/test-tls.crt', '--https-certificate-key-file=/opt/keycloak/conf/test-tls.key']
+    : [];
+  const hostnameArgs = options.hostname ? [`--hostname=${options.hostname}`] : ['--hostname-strict=false'];
+  const health = Wait.forHttp(`${relativePath}/health/ready`, 9000).withReadTimeout(1000).withStartupTimeout(180_000);
   const started = Date.now();
   const container = await new GenericContainer(keycloakImage(version))
-    .withCommand([...command, '--http-enabled=true', '--hostname-strict=false', '--cache=local', '--import-realm'])
+    .withCommand([...command, '--http-enabled=true', ...hostnameArgs, ...tlsArgs, '--cache=local', '--import-realm'])
     .withEnvironment({
       KC_BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
       KC_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
@@ -55,16 +72,16 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
       JAVA_OPTS_APPEND: '-XX:TieredStopAtLevel=1',
       KC_LOG_LEVEL: 'warn',
     })
-    .withCopyContentToContainer(realmFiles())
-    .withExposedPorts(8080, 9000)
-    .withWaitStrategy(
-      Wait.forHttp(`${relativePath}/health/ready`, 9000).withReadTimeout(1000).withStartupTimeout(180_000),
-    )
+    .withCopyContentToContainer([...realmFiles(), ...tlsFiles])
+    .withExposedPorts(8080, 9000, ...(options.tls ? [8443] : []))
+    .withWaitStrategy(options.tls ? health.usingTls().allowInsecure() : health)
     .start();
   const baseUrl = `http://${container.getHost()}:${container.getMappedPort(8080)}${relativePath}`;
+  const httpsUrl = options.tls ? `https://${container.getHost()}:${container.getMappedPort(8443)}${relativePath}` : undefined;
   let stopped: Promise<unknown> | undefined;
   return {
     baseUrl,
+    httpsUrl,
     api: new KeycloakApi(baseUrl, ADMIN),
     container,
     startupMs: Date.now() - started,
