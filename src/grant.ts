@@ -1,5 +1,6 @@
-// Builds the refresh_token grant request (RFC 6749 section 6) as Keycloak takes it.
-import { tokenEndpoint } from './endpoint.js';
+// The requests this action sends to Keycloak's OpenID Connect endpoints, with
+// the client authenticated as Keycloak takes it (RFC 6749 section 2.3.1).
+import { realmUrl, tokenEndpoint } from './endpoint.js';
 import type { ActionInputs } from './inputs.js';
 
 export interface FormRequest {
@@ -8,28 +9,41 @@ export interface FormRequest {
   body: string;
 }
 
-type GrantInputs = Pick<
-  ActionInputs,
-  'keycloakUrl' | 'realm' | 'clientId' | 'clientSecret' | 'clientAuth' | 'refreshToken' | 'scope'
->;
+type ClientInputs = Pick<ActionInputs, 'keycloakUrl' | 'realm' | 'clientId' | 'clientSecret' | 'clientAuth'>;
+type GrantInputs = ClientInputs & Pick<ActionInputs, 'refreshToken' | 'scope'>;
 
+/** The refresh_token grant (RFC 6749 section 6). */
 export function refreshGrantRequest(inputs: GrantInputs): FormRequest {
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: inputs.refreshToken });
   if (inputs.scope !== undefined) form.set('scope', inputs.scope);
+  return clientRequest(tokenEndpoint(inputs.keycloakUrl, inputs.realm), form, inputs);
+}
+
+/**
+ * Token introspection (RFC 7662) of the refresh token. Keycloak answers
+ * {"active": false} for a refresh token unless the hint says what it is.
+ */
+export function introspectionRequest(inputs: GrantInputs): FormRequest {
+  const form = new URLSearchParams({ token: inputs.refreshToken, token_type_hint: 'refresh_token' });
+  const url = `${realmUrl(inputs.keycloakUrl, inputs.realm)}/protocol/openid-connect/token/introspect`;
+  return clientRequest(url, form, inputs);
+}
+
+function clientRequest(url: string, form: URLSearchParams, client: ClientInputs): FormRequest {
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
   };
-  if (inputs.clientSecret !== undefined && inputs.clientAuth === 'basic') {
-    headers.Authorization = basicAuthorization(inputs.clientId, inputs.clientSecret);
+  if (client.clientSecret !== undefined && client.clientAuth === 'basic') {
+    headers.Authorization = basicAuthorization(client.clientId, client.clientSecret);
   } else {
-    form.set('client_id', inputs.clientId);
-    if (inputs.clientSecret !== undefined) form.set('client_secret', inputs.clientSecret);
+    form.set('client_id', client.clientId);
+    if (client.clientSecret !== undefined) form.set('client_secret', client.clientSecret);
   }
-  return { url: tokenEndpoint(inputs.keycloakUrl, inputs.realm), headers, body: form.toString() };
+  return { url, headers, body: form.toString() };
 }
 
-// RFC 6749 section 2.3.1: id and secret are form-urlencoded before they are joined.
+// id and secret are form-urlencoded before they are joined.
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   const encode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;

@@ -3,9 +3,19 @@
 // the runner. Every problem is an InputError that names the input and never
 // repeats its value, because the value may be a secret.
 
+import { parseDuration } from './duration.js';
+
 export type ClientAuth = 'post' | 'basic';
+export type Mode = 'refresh' | 'check';
+export type CheckMethod = 'introspect' | 'refresh';
 
 export interface ActionInputs {
+  mode: Mode;
+  /** How check mode asks the server; `auto` is resolved to one of these. */
+  checkMethod: CheckMethod;
+  /** Check mode fails when less validity remains, and warns below the warning threshold. */
+  minValiditySeconds: number | undefined;
+  warnValiditySeconds: number | undefined;
   /** Base URL without trailing slash, including a legacy `/auth` path when given. */
   keycloakUrl: string;
   realm: string;
@@ -65,8 +75,15 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const retries = parseRetries(read('retries'));
   const retryAfterSend = parseBoolean(read('retry-after-send'), 'retry-after-send', false);
   const caCertificate = read('ca-certificate');
+  const mode = parseChoice(read('mode'), 'mode', ['refresh', 'check'] as const, 'refresh');
+  const checkMethod = parseCheckMethod(read('check-method'), clientSecret);
+  const { minValiditySeconds, warnValiditySeconds } = parseThresholds(read, mode);
   return {
     inputs: {
+      mode,
+      checkMethod,
+      minValiditySeconds,
+      warnValiditySeconds,
       keycloakUrl,
       realm,
       clientId,
@@ -127,11 +144,39 @@ function parseRealm(raw: string): string {
   return realm;
 }
 
-function parseClientAuth(raw: string, clientSecret: string | undefined): ClientAuth {
-  const value = raw.trim().toLowerCase() || 'post';
-  if (value !== 'post' && value !== 'basic') {
-    throw new InputError('client-auth', "must be 'post' (secret in the request body) or 'basic' (HTTP Basic)");
+function parseChoice<T extends string>(raw: string, name: string, choices: readonly T[], fallback: T): T {
+  const value = raw.trim().toLowerCase() || fallback;
+  const choice = choices.find((c) => c === value);
+  if (choice === undefined) throw new InputError(name, `must be one of: ${choices.map((c) => `'${c}'`).join(', ')}`);
+  return choice;
+}
+
+function parseCheckMethod(raw: string, clientSecret: string | undefined): CheckMethod {
+  const value = parseChoice(raw, 'check-method', ['auto', 'introspect', 'refresh'] as const, 'auto');
+  if (value === 'introspect' && clientSecret === undefined) {
+    throw new InputError('check-method', "is 'introspect' but client-secret is empty: Keycloak lets only confidential clients introspect (use 'refresh')");
   }
+  if (value === 'auto') return clientSecret === undefined ? 'refresh' : 'introspect';
+  return value;
+}
+
+function parseThresholds(read: InputReader, mode: Mode): Pick<ActionInputs, 'minValiditySeconds' | 'warnValiditySeconds'> {
+  const [minValiditySeconds, warnValiditySeconds] = (['min-validity', 'warn-validity'] as const).map((name) => {
+    const raw = read(name).trim();
+    if (raw === '') return undefined;
+    if (mode !== 'check') throw new InputError(name, "only applies with mode: check");
+    const seconds = parseDuration(raw);
+    if (seconds === undefined) throw new InputError(name, 'must be a duration such as 90m, 12h, 7d, or a number of seconds');
+    return seconds;
+  });
+  if (minValiditySeconds !== undefined && warnValiditySeconds !== undefined && warnValiditySeconds <= minValiditySeconds) {
+    throw new InputError('warn-validity', 'must be longer than min-validity: it warns before the check fails');
+  }
+  return { minValiditySeconds, warnValiditySeconds };
+}
+
+function parseClientAuth(raw: string, clientSecret: string | undefined): ClientAuth {
+  const value = parseChoice(raw, 'client-auth', ['post', 'basic'] as const, 'post');
   if (value === 'basic' && clientSecret === undefined) {
     throw new InputError('client-auth', "is 'basic' but client-secret is empty: Basic auth needs the client secret");
   }

@@ -2,9 +2,11 @@
 // apart by the state the main step saves (as actions/checkout does).
 import * as core from '@actions/core';
 import { readCaCertificates, trustCertificates } from './ca-certificates.js';
+import { checkToken, judge } from './check.js';
 import { tokenEndpoint } from './endpoint.js';
 import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
-import { STATE_TOKEN_FILE, mask, publish } from './publish.js';
+import { STATE_TOKEN_FILE, mask, publish, publishCheck } from './publish.js';
+import type { RetryNotice } from './refresh.js';
 import { refreshTokens } from './refresh.js';
 import { RefreshError } from './refresh-error.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
@@ -33,12 +35,17 @@ async function refreshAndPublish(): Promise<void> {
   trustCertificates(readCaCertificates(inputs.caCertificate));
   const clientKind = inputs.clientSecret === undefined ? 'public client' : `confidential client, secret sent by ${inputs.clientAuth}`;
   core.debug(`Refreshing at ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)} as '${inputs.clientId}' (${clientKind})`);
-  const result = await refreshTokens(inputs, {
+  const deps = {
     send: sendForm,
-    onRetry: ({ attempt, delayMs, error }) =>
+    onRetry: ({ attempt, delayMs, error }: RetryNotice) =>
       core.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
-  });
-  await publish(inputs, result);
+  };
+  if (inputs.mode === 'check') {
+    const result = await checkToken(inputs, deps);
+    await publishCheck(inputs, result, judge(result, inputs, new Date()));
+  } else {
+    await publish(inputs, await refreshTokens(inputs, deps));
+  }
 }
 
 function fail(error: unknown): void {

@@ -1,5 +1,7 @@
 // What the action publishes, as plain data: step outputs, env exports and the
 // job summary rows. Pure; publish.ts hands these to the runner.
+import type { CheckResult, Verdict } from './check.js';
+import { formatDuration } from './duration.js';
 import type { ActionInputs } from './inputs.js';
 import type { TokenResult } from './token-result.js';
 
@@ -51,6 +53,38 @@ export function summaryRows(inputs: ActionInputs, result: TokenResult): [string,
     ['Refresh token kind', result.refreshTokenKind ?? 'unknown'],
     ['Refresh token expires', isoOrEmpty(result.refreshExpiresAt) || 'unknown (no expiry in the token; server-side idle limits still apply)'],
     ['Refresh token rotated', result.rotated ? 'yes: a new refresh token was issued' : 'no'],
+  ];
+}
+
+/** The outputs of mode: check. */
+export function checkOutputs(result: CheckResult, verdict: Verdict): Record<string, string> {
+  return {
+    valid: String(verdict.valid),
+    active: String(result.active),
+    'token-kind': result.kind ?? '',
+    'refresh-expires-at': isoOrEmpty(result.expiresAt),
+    'refresh-remaining-seconds': numberOrEmpty(verdict.remainingSeconds),
+  };
+}
+
+/** The nightly check's table on the run page: never a token. */
+export function checkSummaryRows(inputs: ActionInputs, result: CheckResult, verdict: Verdict): [string, string][] {
+  const thresholds = [
+    inputs.minValiditySeconds === undefined ? '' : `fail below ${formatDuration(inputs.minValiditySeconds)}`,
+    inputs.warnValiditySeconds === undefined ? '' : `warn below ${formatDuration(inputs.warnValiditySeconds)}`,
+  ].filter((t) => t !== '');
+  return [
+    ['Result', verdict.level === 'ok' ? 'valid' : verdict.level === 'warning' ? 'valid, expiring soon' : 'NOT valid'],
+    ['Keycloak', inputs.keycloakUrl],
+    ['Realm', inputs.realm],
+    ['Client', result.client ?? inputs.clientId],
+    ['Checked by', result.method === 'introspect' ? 'token introspection (the token is not used)' : 'a refresh (the token was used; its idle timer restarted)'],
+    ['Active', result.active ? 'yes' : 'no'],
+    ['Token kind', result.kind ?? 'unknown'],
+    ['Issued', isoOrEmpty(result.issuedAt) || 'unknown'],
+    ['Expires', isoOrEmpty(result.expiresAt) || (result.active ? 'no expiry in the token (server-side idle limit applies)' : 'unknown')],
+    ['Remaining', verdict.remainingSeconds === undefined ? 'unknown' : formatDuration(verdict.remainingSeconds)],
+    ['Thresholds', thresholds.join(', ') || 'none'],
   ];
 }
 

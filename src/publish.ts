@@ -1,8 +1,17 @@
 // The runner side of the action: masking, outputs, env, token file, summary.
 // Everything that talks to the runner through @actions/core lives here and in main.ts.
 import * as core from '@actions/core';
+import type { CheckResult, Verdict } from './check.js';
 import type { ActionInputs } from './inputs.js';
-import { envExports, rotationWarning, secretValues, stepOutputs, summaryRows } from './outputs.js';
+import {
+  checkOutputs,
+  checkSummaryRows,
+  envExports,
+  rotationWarning,
+  secretValues,
+  stepOutputs,
+  summaryRows,
+} from './outputs.js';
 import { tokenFileParent, writeTokenFile } from './token-file.js';
 import type { TokenResult } from './token-result.js';
 
@@ -22,7 +31,23 @@ export function mask(values: Iterable<string | undefined>): void {
   for (const piece of pieces) core.setSecret(piece);
 }
 
+/** Refresh mode: the tokens and their summary. */
 export async function publish(inputs: ActionInputs, result: TokenResult): Promise<void> {
+  publishTokens(inputs, result);
+  await writeSummary('Keycloak token refreshed', summaryRows(inputs, result));
+}
+
+/** Check mode: the verdict, its outputs and table, and the new tokens when the check refreshed. */
+export async function publishCheck(inputs: ActionInputs, result: CheckResult, verdict: Verdict): Promise<void> {
+  if (result.refreshed) publishTokens(inputs, result.refreshed);
+  for (const [name, value] of Object.entries(checkOutputs(result, verdict))) core.setOutput(name, value);
+  await writeSummary('Keycloak token check', checkSummaryRows(inputs, result, verdict));
+  if (verdict.level === 'failure') core.setFailed(verdict.message);
+  else if (verdict.level === 'warning') core.warning(verdict.message);
+  else core.info(verdict.message);
+}
+
+function publishTokens(inputs: ActionInputs, result: TokenResult): void {
   mask(secretValues(result));
   // Outputs first: if anything after this fails, a rotated refresh token is not lost.
   for (const [name, value] of Object.entries(stepOutputs(result))) core.setOutput(name, value);
@@ -32,7 +57,6 @@ export async function publish(inputs: ActionInputs, result: TokenResult): Promis
   }
   if (result.rotated) core.warning(rotationWarning());
   core.info(`Refreshed tokens for client '${inputs.clientId}' in realm '${inputs.realm}'.`);
-  await writeSummary(inputs, result);
 }
 
 function writeAccessTokenFile(accessToken: string): string {
@@ -44,11 +68,11 @@ function writeAccessTokenFile(accessToken: string): string {
 
 // The tokens are out by now: a summary that cannot be written is worth a
 // warning, not a failed step.
-async function writeSummary(inputs: ActionInputs, result: TokenResult): Promise<void> {
+async function writeSummary(title: string, rows: [string, string][]): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const rows = summaryRows(inputs, result).map(([name, value]) => [{ data: name, header: true }, value]);
+  const table = rows.map(([name, value]) => [{ data: name, header: true }, value]);
   try {
-    await core.summary.addHeading('Keycloak token refreshed', 3).addTable(rows).write();
+    await core.summary.addHeading(title, 3).addTable(table).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
   }

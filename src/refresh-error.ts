@@ -14,6 +14,7 @@ export type FailureKind =
   | 'refresh-token-wrong-issuer'
   | 'user-disabled'
   | 'refresh-rejected'
+  | 'request-rejected'
   | 'client-secret-rejected'
   | 'client-unknown'
   | 'realm-unknown'
@@ -31,6 +32,20 @@ export type FailureKind =
  * - `final`: retrying cannot help (4xx, untrusted certificate, not Keycloak at all).
  */
 export type RetryClass = 'not-processed' | 'maybe-processed' | 'final';
+
+/** Failures that mean the stored refresh token is dead: only a new login helps. */
+const DEAD_TOKEN: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'refresh-token-expired',
+  'session-ended',
+  'refresh-token-reused',
+  'refresh-token-invalid',
+  'user-disabled',
+  'refresh-rejected',
+]);
+
+export function isDeadToken(error: RefreshError): boolean {
+  return DEAD_TOKEN.has(error.kind) && error.status === 400;
+}
 
 export class RefreshError extends Error {
   constructor(
@@ -71,7 +86,9 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
     new RefreshError(kind, `Keycloak refused the refresh (${quoted}): ${text}`, status);
 
   if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
-  if (oauth?.error === 'unauthorized_client' && status === 401) {
+  // The token endpoint says unauthorized_client for a wrong secret; introspection says invalid_client.
+  const secretRejected = oauth?.error === 'invalid_client' && /authentication failed/i.test(oauth.description);
+  if ((oauth?.error === 'unauthorized_client' || secretRejected) && status === 401) {
     return fail('client-secret-rejected', `the client secret for client '${context.clientId}' is wrong or missing, or the client only allows the other client-auth method (post or basic). Check client-secret and client-auth; the refresh token itself was not judged.`);
   }
   if (oauth?.error === 'invalid_client') {
@@ -95,7 +112,7 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
   if (oauth === undefined) {
     return new RefreshError('unexpected-answer', `${context.tokenUrl} answered HTTP ${status} with a body that is not a Keycloak error (${describeContentType(answer.contentType)}). Check keycloak-url.`, status);
   }
-  return fail('refresh-rejected', `Keycloak did not accept this request. ${RELOGIN}`);
+  return fail('request-rejected', 'Keycloak did not accept this request: check the inputs named in its answer (scope, client settings).');
 }
 
 function classifyInvalidGrant(

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeEndpoint } from './support/fake-token-endpoint.js';
 import { json, startFakeEndpoint } from './support/fake-token-endpoint.js';
-import { expectNoLeaks } from './support/leak-check.js';
+import { expectNoLeaks, visibleLog } from './support/leak-check.js';
 import { NODE_24, runAction } from './support/run-action.js';
 
 const refreshToken = 'stored-refresh-token-value';
@@ -68,11 +68,11 @@ describe('bad inputs, run through dist/index.js under Node 24', () => {
     expect(run.outputs).toEqual({});
     const secrets = [overrides['refresh-token'] ?? refreshToken, overrides['client-secret'] ?? clientSecret].filter((s) => s.trim() !== '');
     expectNoLeaks(run, secrets);
-    expect(run.stdout).not.toContain('hunter2');
+    expect(visibleLog(run)).not.toContain('hunter2');
   });
 
   it('allows plain http:// to another host, with a loud warning', async () => {
     const run = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid', 'timeout-seconds': '2' }, { node: NODE_24 });
-    expect(run.stdout).toContain('::warning::keycloak-url uses plain http:// to sso.invalid: tokens and secrets travel unencrypted.');
+    expect(visibleLog(run)).toContain('::warning::keycloak-url uses plain http:// to sso.invalid: tokens and secrets travel unencrypted.');
   });
 });

@@ -46,7 +46,7 @@ describe.each([
     const before = endpoint.requests.length;
     const run = await runAction(inputs({ 'export-env': 'true', 'token-file': 'true' }), { node });
 
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(endpoint.requests.length - before).toBe(1);
     expect(endpoint.requests.at(-1)?.form.get('client_secret')).toBe(clientSecret);
     expect(maskedValues(run)).toEqual([sentRefresh, clientSecret, answer.access_token, newRefresh, answer.id_token]);
@@ -73,7 +73,7 @@ describe.each([
     const file = run.outputs['access-token-file'] ?? '';
     expect(readFileSync(file, 'utf8')).toBe(answer.access_token);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(run.stdout).toContain('::warning::Keycloak issued a new refresh token');
+    expect(visibleLog(run)).toContain('::warning::Keycloak issued a new refresh token');
     expect(run.summary).toContain('<td>test</td>');
     expect(run.summary).toContain('yes: a new refresh token was issued');
 
@@ -88,7 +88,7 @@ describe.each([
     expect(run.exitCode).toBe(1);
     const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
     expect(errors).toEqual([expect.stringMatching(/^::error::Keycloak refused the refresh \(401 unauthorized_client: .*client secret/)]);
-    expect(run.stdout).not.toMatch(/\bat .*index\.js/);
+    expect(visibleLog(run)).not.toMatch(/\bat .*index\.js/);
     expect(run.outputs).toEqual({});
     expectNoLeaks(run, [sentRefresh, clientSecret]);
   });
@@ -106,8 +106,8 @@ describe.each([
     endpoint.respondWith((_, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token is not active' }));
     const run = await runAction(inputs(), { node, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain('::debug::Refreshing at');
-    expect(run.stdout).toMatch(/::debug::RefreshError: /);
+    expect(visibleLog(run)).toContain('::debug::Refreshing at');
+    expect(visibleLog(run)).toMatch(/::debug::RefreshError: /);
     expectNoLeaks(run, [sentRefresh, clientSecret]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthorization, refreshGrantRequest } from '../src/grant.js';
+import { basicAuthorization, introspectionRequest, refreshGrantRequest } from '../src/grant.js';
 
 const base = {
   keycloakUrl: 'https://sso.example.com',
@@ -45,5 +45,24 @@ describe('basicAuthorization', () => {
     const header = basicAuthorization('my client', 'p:ss+w/rd');
     const decoded = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString();
     expect(decoded).toBe('my+client:p%3Ass%2Bw%2Frd');
+  });
+});
+
+describe('introspectionRequest', () => {
+  it('asks about the refresh token, with the hint Keycloak needs, as the client', () => {
+    const request = introspectionRequest({ ...base, clientSecret: 's3cret' });
+    expect(request.url).toBe('https://sso.example.com/realms/test/protocol/openid-connect/token/introspect');
+    expect(form(request.body)).toEqual({
+      token: 'the-refresh-token',
+      token_type_hint: 'refresh_token',
+      client_id: 'ceph-s3',
+      client_secret: 's3cret',
+    });
+  });
+
+  it('uses HTTP Basic with client-auth basic', () => {
+    const request = introspectionRequest({ ...base, clientSecret: 's3cret', clientAuth: 'basic' });
+    expect(request.headers.Authorization).toBe(basicAuthorization('ceph-s3', 's3cret'));
+    expect(form(request.body)).toEqual({ token: 'the-refresh-token', token_type_hint: 'refresh_token' });
   });
 });

@@ -14,6 +14,10 @@ describe('parseInputs', () => {
   it('applies the documented defaults', () => {
     expect(parse({})).toEqual({
       inputs: {
+        mode: 'refresh',
+        checkMethod: 'refresh',
+        minValiditySeconds: undefined,
+        warnValiditySeconds: undefined,
         keycloakUrl: 'https://sso.example.com',
         realm: 'test',
         clientId: 'ceph-s3',
@@ -64,6 +68,17 @@ describe('parseInputs', () => {
     expect(parse({ 'keycloak-url': raw }).inputs.keycloakUrl).toBe(expected);
   });
 
+  it('reads check mode, resolving check-method auto by client type', () => {
+    expect(parse({ mode: 'check', 'min-validity': '1d', 'warn-validity': '7d' }).inputs).toMatchObject({
+      mode: 'check',
+      checkMethod: 'refresh',
+      minValiditySeconds: 86_400,
+      warnValiditySeconds: 604_800,
+    });
+    expect(parse({ mode: 'check', 'client-secret': 's' }).inputs.checkMethod).toBe('introspect');
+    expect(parse({ mode: 'check', 'client-secret': 's', 'check-method': 'refresh' }).inputs.checkMethod).toBe('refresh');
+  });
+
   it('trims surrounding whitespace of the token, as core.getInput does', () => {
     expect(parse({ 'refresh-token': '  abc.def  \n' }).inputs.refreshToken).toBe('abc.def');
   });
@@ -89,7 +104,13 @@ describe('parseInputs', () => {
     ['realm', { realm: 'te\nst' }, 'line break'],
     ['client-id', { 'client-id': '   ' }, 'is required'],
     ['client-secret', { 'client-secret': 'abc\ndef' }, 'line break'],
-    ['client-auth', { 'client-auth': 'jwt' }, "must be 'post'"],
+    ['client-auth', { 'client-auth': 'jwt' }, "must be one of: 'post', 'basic'"],
+    ['mode', { mode: 'verify' }, "must be one of: 'refresh', 'check'"],
+    ['check-method', { mode: 'check', 'check-method': 'userinfo' }, "must be one of: 'auto', 'introspect', 'refresh'"],
+    ['check-method', { mode: 'check', 'check-method': 'introspect' }, 'only confidential clients introspect'],
+    ['min-validity', { 'min-validity': '1h' }, 'only applies with mode: check'],
+    ['min-validity', { mode: 'check', 'min-validity': 'a week' }, 'must be a duration'],
+    ['warn-validity', { mode: 'check', 'min-validity': '7d', 'warn-validity': '1d' }, 'must be longer than min-validity'],
     ['client-auth', { 'client-auth': 'basic' }, 'needs the client secret'],
     ['refresh-token', { 'refresh-token': '' }, 'is empty'],
     ['refresh-token', { 'refresh-token': ' \n\t ' }, 'is empty'],

@@ -134,6 +134,38 @@ describe('run (main step)', () => {
   });
 });
 
+describe('run (check mode)', () => {
+  it('introspects, sets the check outputs before failing below min-validity, and never prints a token', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    endpoint.respondWith((req, res) =>
+      req.url.endsWith('/introspect') ? json(res, 200, { active: true, typ: 'Offline', exp }) : json(res, 500, {}),
+    );
+    Object.assign(rec().inputs, { mode: 'check', 'min-validity': '1d' });
+    await run();
+    const outputs = rec().outputs();
+    expect(outputs).toEqual({
+      valid: 'false',
+      active: 'true',
+      'token-kind': 'Offline',
+      'refresh-expires-at': new Date(exp * 1000).toISOString().replace('.000Z', 'Z'),
+      'refresh-remaining-seconds': expect.stringMatching(/^35\d\d$/),
+    });
+    const failed = rec().calls.findIndex((c) => c.fn === 'setFailed');
+    expect(rec().calls[failed]?.args[0]).toMatch(/less than min-validity \(1d\)/);
+    expect(rec().calls.map((c) => c.fn).lastIndexOf('setOutput')).toBeLessThan(failed);
+    expect(JSON.stringify(rec().summary.addTable.mock.calls)).toContain('token introspection');
+    expect(rec().masked()).toEqual([sentRefresh, 'client-SSS']);
+  });
+
+  it('checks by refresh for a public client and publishes the new tokens', async () => {
+    delete rec().inputs['client-secret'];
+    Object.assign(rec().inputs, { mode: 'check' });
+    await run();
+    expect(rec().outputs()).toMatchObject({ valid: 'true', active: 'true', 'access-token': 'access-AAA', 'refresh-token': newRefresh });
+    expect(rec().calls.some((c) => c.fn === 'setFailed')).toBe(false);
+  });
+});
+
 describe('run (post step)', () => {
   it('deletes the token file the main step wrote', async () => {
     Object.assign(rec().inputs, { 'token-file': 'true' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureKind, RefreshContext } from '../src/refresh-error.js';
-import { classifyAnswer, classifyTransportError, parseRetryAfter } from '../src/refresh-error.js';
+import { classifyAnswer, classifyTransportError, isDeadToken, parseRetryAfter } from '../src/refresh-error.js';
 import { TransportError } from '../src/transport.js';
 
 const context: RefreshContext = {
@@ -36,6 +36,7 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['unknown client', oauth(401, 'invalid_client', 'Invalid client or Invalid client credentials'), 'client-unknown', "no enabled client 'ceph-s3'"],
   ['missing client_id', oauth(400, 'invalid_client', 'Missing client_id parameter'), 'client-unknown', 'Check client-id'],
   ['wrong client secret', oauth(401, 'unauthorized_client', 'Invalid client or Invalid client credentials'), 'client-secret-rejected', 'client secret'],
+  ['wrong client secret, as introspection says it', oauth(401, 'invalid_client', 'Client authentication failed.'), 'client-secret-rejected', 'client secret'],
   ['unknown realm', oauth(404, 'Realm does not exist'), 'realm-unknown', "realm 'test' does not exist"],
   ['missing /auth prefix', { status: 404, contentType: 'text/html', body: '<html>Not Found</html>' }, 'endpoint-not-found', "needs '/auth' at the end of keycloak-url"],
   ['/auth on a modern server', oauth(404, 'Unable to find matching target resource method'), 'endpoint-not-found', "try keycloak-url without '/auth'"],
@@ -43,7 +44,7 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['503 JSON', oauth(503, 'temporarily_unavailable'), 'server-unavailable', 'Try again later'],
   ['200-range nonsense on 400', { status: 400, contentType: 'text/plain', body: 'nope' }, 'unexpected-answer', 'text/plain'],
   ['redirect', { status: 302, contentType: '', body: '', location: 'https://login.example.com/sso?token=x' } as never, 'unexpected-answer', 'https://login.example.com/sso)'],
-  ['other OAuth error', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'refresh-rejected', 'did not accept'],
+  ['other OAuth error', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'request-rejected', 'did not accept'],
 ];
 
 describe('classifyAnswer', () => {
@@ -97,6 +98,28 @@ describe('classifyTransportError', () => {
     expect(error.kind).toBe(kind);
     expect(error.message).toContain(hint);
     expect(error.message).toContain('sso.example.com:8443');
+  });
+});
+
+describe('isDeadToken', () => {
+  it.each([
+    ['Token is not active', true],
+    ['Session not active', true],
+    ['Stale token', true],
+    ['Maximum allowed refresh token reuse exceeded', true],
+    ['Invalid refresh token', true],
+    ['User disabled', true],
+    ["Invalid refresh token. Token client and authorized client don't match", false],
+    ['Invalid token issuer. Expected x', false],
+  ])('invalid_grant %j: %s', (description, dead) => {
+    expect(isDeadToken(classifyAnswer(oauth(400, 'invalid_grant', description), context))).toBe(dead);
+  });
+
+  it('is false for a wrong secret, an unknown realm, another OAuth error and a network failure', () => {
+    expect(isDeadToken(classifyAnswer(oauth(400, 'invalid_scope', 'Invalid scopes'), context))).toBe(false);
+    expect(isDeadToken(classifyAnswer(oauth(401, 'unauthorized_client'), context))).toBe(false);
+    expect(isDeadToken(classifyAnswer(oauth(404, 'Realm does not exist'), context))).toBe(false);
+    expect(isDeadToken(classifyTransportError(new TransportError('ECONNREFUSED', context.tokenUrl, 1000)))).toBe(false);
   });
 });
 

@@ -5,23 +5,9 @@ import { refreshTokens } from '../src/refresh.js';
 import { RefreshError } from '../src/refresh-error.js';
 import type { HttpAnswer, SendForm } from '../src/transport.js';
 import { TransportError } from '../src/transport.js';
-import { fakeJwt } from './support/fake-token-endpoint.js';
+import { testInputs } from './support/inputs.js';
 
-const inputs: ActionInputs = {
-  keycloakUrl: 'https://sso.example.com',
-  realm: 'test',
-  clientId: 'ceph-s3',
-  clientSecret: undefined,
-  clientAuth: 'post',
-  refreshToken: fakeJwt({ typ: 'Refresh', iss: 'https://sso.example.com/realms/test' }),
-  scope: undefined,
-  timeoutMs: 15_000,
-  exportEnv: false,
-  tokenFile: false,
-  retries: 2,
-  retryAfterSend: false,
-  caCertificate: '',
-};
+const inputs = testInputs();
 
 const ok: HttpAnswer = { status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: 'a', expires_in: 60 }) };
 const answer = (status: number, body: unknown = {}, extra: Partial<HttpAnswer> = {}): HttpAnswer => ({

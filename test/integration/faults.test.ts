@@ -2,6 +2,7 @@
 // proof that no fault sequence makes the action present a rotating refresh
 // token again after Keycloak may have accepted it.
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
 import type { Fault, FaultProxy } from './support/fault-proxy.js';
 import { startFaultProxy } from './support/fault-proxy.js';
@@ -57,15 +58,15 @@ describe('broken answers', () => {
 
   it('503 before Keycloak: retried after Retry-After, then refreshed', async () => {
     const { run, requests } = await refreshThrough(['refuse-503', 'refuse-503']);
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(requests).toBe(3);
-    expect(run.stdout).toMatch(/Attempt 1 failed: .*HTTP 503.* Retrying in 1\.0 s\./);
+    expect(visibleLog(run)).toMatch(/Attempt 1 failed: .*HTTP 503.* Retrying in 1\.0 s\./);
     expect((await api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
 
   it('with retry-after-send, a lost answer is retried (rotation off: the token still works)', async () => {
     const { run, requests } = await refreshThrough(['html-502'], { 'retry-after-send': 'true' });
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(requests).toBe(2);
   });
 });

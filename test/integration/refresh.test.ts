@@ -1,5 +1,6 @@
 // The action against a real Keycloak: every way a refresh succeeds.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
 import { NODE_24, nodeBinary } from '../support/run-action.js';
 import { KeycloakApi } from './support/keycloak-api.js';
 import { ADMIN } from './support/keycloak-container.js';
@@ -19,7 +20,7 @@ describe.each([
     const tokens = await api.login(login);
     const run = await runScenario(api, login, tokens, {}, { node });
 
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.outputs['token-type']).toBe('Bearer');
     expect(run.outputs['scope']).toContain('openid');
     expect(run.outputs['id-token']).not.toBe('');
@@ -35,7 +36,7 @@ describe.each([
     const tokens = await api.login(login);
     const run = await runScenario(api, login, tokens, { 'client-auth': clientAuth }, { node });
 
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect((await api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
 
@@ -45,7 +46,7 @@ describe.each([
     expect(tokens.refresh_expires_in).toBe(0);
     const run = await runScenario(api, login, tokens, {}, { node });
 
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.outputs['refresh-expires-in']).toBe('');
     expect(run.outputs['refresh-expires-at']).toBe('');
     expect(run.outputs['scope']).toContain('offline_access');
@@ -61,7 +62,7 @@ describe.each([
     expect(tokens.scope.split(' ')).toContain('phone');
     const run = await runScenario(api, login, tokens, { scope: 'openid address' }, { node });
 
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     const scopes = (run.outputs['scope'] ?? '').split(' ');
     expect(scopes).toContain('address');
     expect(scopes).not.toContain('phone');
@@ -72,7 +73,7 @@ describe.each([
     const tokens = await api.login(login);
     const run = await runScenario(api, login, tokens, { 'export-env': 'true', 'token-file': 'true' }, { node, allowEnvSecrets: true });
 
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.env['KEYCLOAK_ACCESS_TOKEN']).toBe(run.outputs['access-token']);
     expect(run.env['KEYCLOAK_REFRESH_TOKEN']).toBe(run.outputs['refresh-token']);
     expect(run.env['KEYCLOAK_ID_TOKEN']).toBe(run.outputs['id-token']);

@@ -1,5 +1,6 @@
 // Refresh-token rotation ("Revoke Refresh Token", max reuse 0) on a real server.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
 import { KeycloakApi } from './support/keycloak-api.js';
 import { ADMIN } from './support/keycloak-container.js';
@@ -17,10 +18,10 @@ describe('with rotation on', () => {
     const tokens = await api.login(login);
 
     const first = await runScenario(api, login, tokens, {}, { node });
-    expect(first.exitCode, first.stdout).toBe(0);
+    expect(first.exitCode, visibleLog(first)).toBe(0);
     expect(first.outputs['refresh-token-rotated']).toBe('true');
     expect(first.outputs['refresh-token']).not.toBe(tokens.refresh_token);
-    expect(first.stdout).toContain('::warning::Keycloak issued a new refresh token');
+    expect(visibleLog(first)).toContain('::warning::Keycloak issued a new refresh token');
 
     const replay = await runScenario(api, login, tokens, {}, { node });
     expectFailure(replay, /400 invalid_grant: "Maximum allowed refresh token reuse exceeded"\): this refresh token was already used/);
@@ -35,7 +36,7 @@ describe('with rotation on', () => {
     let current = (await api.login(login)).refresh_token;
     for (let i = 0; i < 3; i++) {
       const run = await runScenario(api, login, { refresh_token: current }, {}, { node });
-      expect(run.exitCode, run.stdout).toBe(0);
+      expect(run.exitCode, visibleLog(run)).toBe(0);
       current = run.outputs['refresh-token'] ?? '';
     }
   });
@@ -48,6 +49,6 @@ describe('with rotation off', () => {
     const first = await runScenario(api, login, tokens, {}, { node });
     expect(first.outputs['refresh-token-rotated']).toBe('true');
     const again = await runScenario(api, login, tokens, {}, { node });
-    expect(again.exitCode, again.stdout).toBe(0);
+    expect(again.exitCode, visibleLog(again)).toBe(0);
   });
 });

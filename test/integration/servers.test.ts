@@ -1,6 +1,7 @@
 // Servers other than the shared one: a legacy /auth path, the previous
 // Keycloak minor, and a server that has stopped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
 import { COMPAT_VERSION, startKeycloak } from './support/keycloak-container.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
@@ -19,7 +20,7 @@ describe('a server under /auth (--http-relative-path=/auth)', () => {
     const login = user('alice');
     const tokens = await keycloak.api.login(login);
     const run = await runScenario(keycloak.api, login, tokens, {}, { node });
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
 
@@ -43,7 +44,7 @@ describe(`Keycloak ${COMPAT_VERSION}`, () => {
     const login = user('alice');
     const tokens = await keycloak.api.login(login);
     const run = await runScenario(keycloak.api, login, tokens, {}, { node });
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
 
@@ -51,7 +52,7 @@ describe(`Keycloak ${COMPAT_VERSION}`, () => {
     const login = { ...user('alice'), ...CONFIDENTIAL };
     const tokens = await keycloak.api.login(login);
     const run = await runScenario(keycloak.api, login, tokens, { 'client-auth': 'basic' }, { node });
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
   });
 
   it('explains a logged-out session and a wrong secret', async () => {

@@ -1,6 +1,7 @@
 // Keycloak over HTTPS with a certificate from a CA made for this run, reached
 // directly and through a CONNECT proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
 import type { TestCa } from '../support/test-ca.js';
 import { makeTestCa } from '../support/test-ca.js';
@@ -51,7 +52,7 @@ describe('HTTPS with a private CA', () => {
   ])('refreshes with ca-certificate as %s', async (_, caCertificate) => {
     const tokens = await keycloak.api.login(login);
     const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': httpsUrl, 'ca-certificate': caCertificate() }, { node });
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
 });
@@ -66,15 +67,15 @@ describe('through a proxy', () => {
       { 'keycloak-url': `https://${PUBLIC_NAME}:8443`, 'ca-certificate': ca.caCert },
       { node, env: { HTTPS_PROXY: proxy.url } },
     );
-    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(proxy.connects).toEqual([`${PUBLIC_NAME}:8443`]);
   });
 
   it('HTTP_PROXY: plain http goes through the proxy too, with the clear-text warning', async () => {
     const tokens = await keycloak.api.login(login);
     const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': `http://${PUBLIC_NAME}:8080` }, { node, env: { http_proxy: proxy.url } });
-    expect(run.exitCode, run.stdout).toBe(0);
-    expect(run.stdout).toContain(`::warning::keycloak-url uses plain http:// to ${PUBLIC_NAME}`);
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(visibleLog(run)).toContain(`::warning::keycloak-url uses plain http:// to ${PUBLIC_NAME}`);
     expect(proxy.connects).toEqual([`${PUBLIC_NAME}:8080`]);
   });
 

@@ -55,12 +55,14 @@ export async function runScenario(
 /** The single ::error:: line of a failed run. */
 export function errorLine(run: ActionRun): string {
   const lines = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
-  expect(lines, run.stdout).toHaveLength(1);
+  expect(lines, visibleLog(run)).toHaveLength(1);
   return lines[0] as string;
 }
 
-export function expectFailure(run: ActionRun, message: RegExp): void {
-  expect(run.exitCode, run.stdout).toBe(1);
+/** Exit code 1, one error line, and no outputs but `outputs` (check mode sets its verdict first). */
+export function expectFailure(run: ActionRun, message: RegExp, outputs: Record<string, string> = {}): void {
+  expect(run.exitCode, visibleLog(run)).toBe(1);
   expect(errorLine(run)).toMatch(message);
-  expect(run.outputs).toEqual({});
+  if (Object.keys(outputs).length === 0) expect(run.outputs).toEqual({});
+  else expect(run.outputs).toMatchObject(outputs);
 }

@@ -1,0 +1,131 @@
+// Check mode: is the stored refresh token still alive, and for how long?
+// Introspection asks without using the token up; a refresh proves it by use
+// (and keeps an idle offline session alive). Pure apart from the injected transport.
+import { formatDuration } from './duration.js';
+import { introspectionRequest } from './grant.js';
+import type { ActionInputs, CheckMethod } from './inputs.js';
+import type { RefreshDeps } from './refresh.js';
+import { refreshTokens, sendClassified, withRetries } from './refresh.js';
+import { RefreshError, isDeadToken } from './refresh-error.js';
+import type { TokenResult } from './token-result.js';
+
+export interface CheckResult {
+  method: CheckMethod;
+  active: boolean;
+  /** `Refresh` or `Offline`. */
+  kind: string | undefined;
+  client: string | undefined;
+  issuedAt: Date | undefined;
+  /** Undefined when the token carries no expiry (an offline token without a maximum lifetime). */
+  expiresAt: Date | undefined;
+  /** Why Keycloak refused the token, when a refresh said so. */
+  inactiveReason: string | undefined;
+  /** The new tokens when the check refreshed: they must be published, or a rotated token is lost. */
+  refreshed: TokenResult | undefined;
+}
+
+export interface Verdict {
+  valid: boolean;
+  level: 'ok' | 'warning' | 'failure';
+  /** Seconds of validity left, when the token says. */
+  remainingSeconds: number | undefined;
+  message: string;
+}
+
+export async function checkToken(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
+  return inputs.checkMethod === 'introspect' ? introspect(inputs, deps) : checkByRefresh(inputs, deps);
+}
+
+async function introspect(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
+  // Introspection uses nothing up, so any failure that may be passing is safe to retry.
+  const answer = await withRetries({ ...inputs, retryAfterSend: true }, deps, (timeoutMs) =>
+    sendClassified(introspectionRequest(inputs), inputs, deps.send, timeoutMs),
+  );
+  const claims = parseIntrospection(answer.body);
+  return {
+    method: 'introspect',
+    active: claims.active === true,
+    kind: stringClaim(claims.typ),
+    client: stringClaim(claims.azp),
+    issuedAt: dateClaim(claims.iat),
+    expiresAt: dateClaim(claims.exp),
+    inactiveReason: undefined,
+    refreshed: undefined,
+  };
+}
+
+async function checkByRefresh(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
+  try {
+    const refreshed = await refreshTokens(inputs, deps);
+    return {
+      method: 'refresh',
+      active: true,
+      kind: refreshed.refreshTokenKind,
+      client: inputs.clientId,
+      issuedAt: deps.now ? new Date(deps.now()) : new Date(),
+      expiresAt: refreshed.refreshExpiresAt,
+      inactiveReason: undefined,
+      refreshed,
+    };
+  } catch (error) {
+    if (!(error instanceof RefreshError) || !isDeadToken(error)) throw error;
+    return {
+      method: 'refresh',
+      active: false,
+      kind: undefined,
+      client: undefined,
+      issuedAt: undefined,
+      expiresAt: undefined,
+      inactiveReason: error.message,
+      refreshed: undefined,
+    };
+  }
+}
+
+export function judge(result: CheckResult, inputs: Pick<ActionInputs, 'minValiditySeconds' | 'warnValiditySeconds'>, now: Date): Verdict {
+  if (!result.active) {
+    const why = result.inactiveReason ?? 'Keycloak\'s introspection says it is not active (expired, revoked, or its session ended).';
+    return { valid: false, level: 'failure', remainingSeconds: undefined, message: `The stored refresh token is dead. ${why}` };
+  }
+  if (result.expiresAt === undefined) {
+    return {
+      valid: true,
+      level: 'ok',
+      remainingSeconds: undefined,
+      message: `The stored ${result.kind ?? 'refresh'} token is active. It carries no expiry: the server's offline session idle timeout (30 days by default) still applies${result.method === 'refresh' ? ', and this refresh has just reset it' : '; introspection does not reset it, check-method: refresh does'}.`,
+    };
+  }
+  const remainingSeconds = Math.max(0, Math.floor((result.expiresAt.getTime() - now.getTime()) / 1000));
+  const left = `expires in ${formatDuration(remainingSeconds)} (${result.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z')})`;
+  const token = result.method === 'refresh' ? `The new ${result.kind ?? 'refresh'} token` : `The stored ${result.kind ?? 'refresh'} token`;
+  if (inputs.minValiditySeconds !== undefined && remainingSeconds < inputs.minValiditySeconds) {
+    return { valid: false, level: 'failure', remainingSeconds, message: `${token} ${left}: less than min-validity (${formatDuration(inputs.minValiditySeconds)}). Log in again and update the secret.` };
+  }
+  if (inputs.warnValiditySeconds !== undefined && remainingSeconds < inputs.warnValiditySeconds) {
+    return { valid: true, level: 'warning', remainingSeconds, message: `${token} ${left}: less than warn-validity (${formatDuration(inputs.warnValiditySeconds)}). Plan a new login soon.` };
+  }
+  return { valid: true, level: 'ok', remainingSeconds, message: `${token} is active and ${left}.` };
+}
+
+function parseIntrospection(body: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new RefreshError('unexpected-answer', 'the introspection endpoint answered 200 with a body that is not JSON: check keycloak-url.', 200);
+  }
+  if (typeof json !== 'object' || json === null || typeof (json as { active?: unknown }).active !== 'boolean') {
+    throw new RefreshError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
+  }
+  return json as Record<string, unknown>;
+}
+
+function stringClaim(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function dateClaim(value: unknown): Date | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  const date = new Date(value * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
