@@ -11,10 +11,25 @@ export interface FormRequest {
 
 type ClientInputs = Pick<ActionInputs, 'keycloakUrl' | 'realm' | 'clientId' | 'clientSecret' | 'clientAuth'>;
 type GrantInputs = ClientInputs & Pick<ActionInputs, 'refreshToken' | 'scope'>;
+type LoginInputs = ClientInputs & Pick<ActionInputs, 'username' | 'password' | 'scope'>;
 
 /** The refresh_token grant (RFC 6749 section 6). */
 export function refreshGrantRequest(inputs: GrantInputs): FormRequest {
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: inputs.refreshToken });
+  if (inputs.scope !== undefined) form.set('scope', inputs.scope);
+  return clientRequest(tokenEndpoint(inputs.keycloakUrl, inputs.realm), form, inputs);
+}
+
+/** The resource owner password grant: fallback: password. */
+export function passwordGrantRequest(inputs: LoginInputs): FormRequest {
+  const form = new URLSearchParams({ grant_type: 'password', username: inputs.username ?? '', password: inputs.password ?? '' });
+  if (inputs.scope !== undefined) form.set('scope', inputs.scope);
+  return clientRequest(tokenEndpoint(inputs.keycloakUrl, inputs.realm), form, inputs);
+}
+
+/** The client credentials grant: fallback: client-credentials (a service account). */
+export function clientCredentialsRequest(inputs: LoginInputs): FormRequest {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (inputs.scope !== undefined) form.set('scope', inputs.scope);
   return clientRequest(tokenEndpoint(inputs.keycloakUrl, inputs.realm), form, inputs);
 }

@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js';
 export type ClientAuth = 'post' | 'basic';
 export type Mode = 'refresh' | 'check';
 export type CheckMethod = 'introspect' | 'refresh';
+export type Fallback = 'none' | 'password' | 'client-credentials';
 
 export interface ActionInputs {
   mode: Mode;
@@ -22,7 +23,12 @@ export interface ActionInputs {
   clientId: string;
   clientSecret: string | undefined;
   clientAuth: ClientAuth;
+  /** '' only when a fallback login replaces the refresh. */
   refreshToken: string;
+  /** How to log in when the refresh token is dead (or not given). */
+  fallback: Fallback;
+  username: string | undefined;
+  password: string | undefined;
   scope: string | undefined;
   timeoutMs: number;
   exportEnv: boolean;
@@ -54,7 +60,7 @@ export class InputError extends Error {
 }
 
 /** Inputs that carry secrets: masked before they are parsed. */
-export const SECRET_INPUTS = ['refresh-token', 'client-secret'] as const;
+export const SECRET_INPUTS = ['refresh-token', 'client-secret', 'password'] as const;
 
 const MIN_TIMEOUT_SECONDS = 1;
 const MAX_TIMEOUT_SECONDS = 600;
@@ -67,7 +73,8 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const clientId = requiredSingleLine(read, 'client-id');
   const clientSecret = optionalSingleLine(read, 'client-secret');
   const clientAuth = parseClientAuth(read('client-auth'), clientSecret);
-  const refreshToken = parseToken(read('refresh-token'), 'refresh-token');
+  const { fallback, username, password } = parseFallback(read, clientSecret);
+  const refreshToken = fallback !== 'none' && read('refresh-token').trim() === '' ? '' : parseToken(read('refresh-token'), 'refresh-token');
   const scope = optionalSingleLine(read, 'scope');
   const timeoutMs = parseTimeoutSeconds(read('timeout-seconds')) * 1000;
   const exportEnv = parseBoolean(read('export-env'), 'export-env', false);
@@ -78,6 +85,9 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const mode = parseChoice(read('mode'), 'mode', ['refresh', 'check'] as const, 'refresh');
   const checkMethod = parseCheckMethod(read('check-method'), clientSecret);
   const { minValiditySeconds, warnValiditySeconds } = parseThresholds(read, mode);
+  if (mode === 'check' && fallback !== 'none') {
+    throw new InputError('fallback', 'only applies with mode: refresh: a check must report a dead token, not log in around it');
+  }
   return {
     inputs: {
       mode,
@@ -90,6 +100,9 @@ export function parseInputs(read: InputReader): ParsedInputs {
       clientSecret,
       clientAuth,
       refreshToken,
+      fallback,
+      username,
+      password,
       scope,
       timeoutMs,
       exportEnv,
@@ -149,6 +162,22 @@ function parseChoice<T extends string>(raw: string, name: string, choices: reado
   const choice = choices.find((c) => c === value);
   if (choice === undefined) throw new InputError(name, `must be one of: ${choices.map((c) => `'${c}'`).join(', ')}`);
   return choice;
+}
+
+function parseFallback(read: InputReader, clientSecret: string | undefined): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {
+  const fallback = parseChoice(read('fallback'), 'fallback', ['none', 'password', 'client-credentials'] as const, 'none');
+  const username = optionalSingleLine(read, 'username');
+  const password = optionalSingleLine(read, 'password');
+  if (fallback === 'password') {
+    if (username === undefined) throw new InputError('username', "is required with fallback: password");
+    if (password === undefined) throw new InputError('password', "is required with fallback: password");
+  } else if (username !== undefined || password !== undefined) {
+    throw new InputError(username !== undefined ? 'username' : 'password', "is only used with fallback: password");
+  }
+  if (fallback === 'client-credentials' && clientSecret === undefined) {
+    throw new InputError('fallback', "is 'client-credentials' but client-secret is empty: only a confidential client with a service account can log in that way");
+  }
+  return { fallback, username, password };
 }
 
 function parseCheckMethod(raw: string, clientSecret: string | undefined): CheckMethod {

@@ -11,6 +11,7 @@ export interface TokenClaims {
   azp?: string;
   iss?: string;
   sid?: string;
+  scope?: string;
 }
 
 /** The claims that are present with the expected type; undefined when the token is not a JWT. */
@@ -27,7 +28,7 @@ export function readClaims(token: string): TokenClaims | undefined {
     const value = payload[key];
     if (typeof value === 'number' && Number.isFinite(value)) claims[key] = value;
   }
-  for (const key of ['typ', 'azp', 'iss', 'sid'] as const) {
+  for (const key of ['typ', 'azp', 'iss', 'sid', 'scope'] as const) {
     const value = payload[key];
     if (typeof value === 'string') claims[key] = value;
   }

@@ -7,7 +7,7 @@ import { tokenEndpoint } from './endpoint.js';
 import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
 import { STATE_TOKEN_FILE, mask, publish, publishCheck } from './publish.js';
 import type { RetryNotice } from './refresh.js';
-import { refreshTokens } from './refresh.js';
+import { obtainTokens } from './login.js';
 import { RefreshError } from './refresh-error.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import { sendForm } from './transport.js';
@@ -44,7 +44,9 @@ async function refreshAndPublish(): Promise<void> {
     const result = await checkToken(inputs, deps);
     await publishCheck(inputs, result, judge(result, inputs, new Date()));
   } else {
-    await publish(inputs, await refreshTokens(inputs, deps));
+    const onFallback = (reason: string) =>
+      core.warning(`${reason} Logging in with fallback: ${inputs.fallback} instead; store the new refresh-token output as the secret.`);
+    await publish(inputs, await obtainTokens(inputs, { ...deps, onFallback }));
   }
 }
 

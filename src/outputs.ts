@@ -13,7 +13,7 @@ export const ENV_NAMES = {
 
 /** Every value that must be masked before anything else is printed. */
 export function secretValues(result: TokenResult): string[] {
-  return [result.accessToken, result.refreshToken, result.idToken].filter((v): v is string => v !== undefined);
+  return [result.accessToken, result.refreshToken, result.idToken].filter((v): v is string => v !== undefined && v !== '');
 }
 
 export function stepOutputs(result: TokenResult): Record<string, string> {
@@ -29,6 +29,7 @@ export function stepOutputs(result: TokenResult): Record<string, string> {
     'refresh-expires-in': numberOrEmpty(result.refreshExpiresIn),
     'refresh-expires-at': isoOrEmpty(result.refreshExpiresAt),
     'refresh-token-rotated': String(result.rotated),
+    grant: result.grant,
   };
 }
 
@@ -47,6 +48,7 @@ export function summaryRows(inputs: ActionInputs, result: TokenResult): [string,
     ['Keycloak', inputs.keycloakUrl],
     ['Realm', inputs.realm],
     ['Client', inputs.clientId],
+    ['Grant', result.grant === 'refresh_token' ? 'refresh_token' : `${result.grant} (fallback: the stored refresh token was not used)`],
     ['Token type', result.tokenType],
     ['Scope', result.scope ?? '(not returned)'],
     ['Access token expires', isoOrEmpty(result.expiresAt) || 'unknown'],

@@ -2,9 +2,13 @@
 import { readClaims } from './jwt-claims.js';
 import { RefreshError } from './refresh-error.js';
 
+export type Grant = 'refresh_token' | 'password' | 'client_credentials';
+
 export interface TokenResult {
+  /** The grant that produced these tokens. */
+  grant: Grant;
   accessToken: string;
-  /** The new refresh token, or the one sent when the server returned none. */
+  /** The new refresh token, or the one sent when the server returned none ('' when neither). */
   refreshToken: string;
   idToken: string | undefined;
   tokenType: string;
@@ -23,10 +27,10 @@ export interface TokenResult {
 
 /**
  * @param body the 2xx response body
- * @param sentRefreshToken the refresh token the request carried
+ * @param sentRefreshToken the refresh token the request carried ('' for a login)
  * @param requestedAt when the request was sent: expiry times count from then, erring early
  */
-export function parseTokenResponse(body: string, sentRefreshToken: string, requestedAt: Date): TokenResult {
+export function parseTokenResponse(body: string, sentRefreshToken: string, requestedAt: Date, grant: Grant = 'refresh_token'): TokenResult {
   const json = parseJsonObject(body);
   const accessToken = nonEmptyString(json.access_token);
   if (accessToken === undefined) {
@@ -37,6 +41,7 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
   const expiresIn = positiveSeconds(json.expires_in);
   const refreshExpiry = refreshTokenExpiry(refreshToken, positiveSeconds(json.refresh_expires_in), requestedAt);
   return {
+    grant,
     accessToken,
     refreshToken,
     idToken: nonEmptyString(json.id_token),
@@ -46,8 +51,8 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
     expiresIn,
     expiresAt: expiresIn === undefined ? undefined : addSeconds(requestedAt, expiresIn),
     ...refreshExpiry,
-    rotated: newRefreshToken !== undefined && newRefreshToken !== sentRefreshToken,
-    refreshTokenKind: readClaims(refreshToken)?.typ,
+    rotated: grant === 'refresh_token' && newRefreshToken !== undefined && newRefreshToken !== sentRefreshToken,
+    refreshTokenKind: refreshToken === '' ? undefined : readClaims(refreshToken)?.typ,
   };
 }
 

@@ -24,6 +24,9 @@ describe('parseInputs', () => {
         clientSecret: undefined,
         clientAuth: 'post',
         refreshToken: 'eyJ.refresh.token',
+        fallback: 'none',
+        username: undefined,
+        password: undefined,
         scope: undefined,
         timeoutMs: 15_000,
         exportEnv: false,
@@ -79,6 +82,12 @@ describe('parseInputs', () => {
     expect(parse({ mode: 'check', 'client-secret': 's', 'check-method': 'refresh' }).inputs.checkMethod).toBe('refresh');
   });
 
+  it('reads the fallback, and lets it stand in for a missing refresh token', () => {
+    const { inputs } = parse({ fallback: 'password', username: 'ci-bot', password: 'pw', 'refresh-token': '' });
+    expect(inputs).toMatchObject({ fallback: 'password', username: 'ci-bot', password: 'pw', refreshToken: '' });
+    expect(parse({ fallback: 'client-credentials', 'client-secret': 's', 'refresh-token': '' }).inputs.refreshToken).toBe('');
+  });
+
   it('trims surrounding whitespace of the token, as core.getInput does', () => {
     expect(parse({ 'refresh-token': '  abc.def  \n' }).inputs.refreshToken).toBe('abc.def');
   });
@@ -111,6 +120,12 @@ describe('parseInputs', () => {
     ['min-validity', { 'min-validity': '1h' }, 'only applies with mode: check'],
     ['min-validity', { mode: 'check', 'min-validity': 'a week' }, 'must be a duration'],
     ['warn-validity', { mode: 'check', 'min-validity': '7d', 'warn-validity': '1d' }, 'must be longer than min-validity'],
+    ['fallback', { fallback: 'browser' }, "must be one of: 'none', 'password', 'client-credentials'"],
+    ['username', { fallback: 'password', password: 'pw' }, 'is required with fallback: password'],
+    ['password', { fallback: 'password', username: 'ci-bot' }, 'is required with fallback: password'],
+    ['password', { password: 'pw' }, 'is only used with fallback: password'],
+    ['fallback', { fallback: 'client-credentials' }, 'client-secret is empty'],
+    ['fallback', { mode: 'check', fallback: 'password', username: 'u', password: 'p' }, 'only applies with mode: refresh'],
     ['client-auth', { 'client-auth': 'basic' }, 'needs the client secret'],
     ['refresh-token', { 'refresh-token': '' }, 'is empty'],
     ['refresh-token', { 'refresh-token': ' \n\t ' }, 'is empty'],

@@ -77,8 +77,8 @@ describe('properties', () => {
   });
 
   it('parseInputs accepts or names the bad input', () => {
-    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity'];
-    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', '15', 'check', 'introspect', '7d'))])));
+    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity', 'fallback', 'username', 'password'];
+    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', '15', 'check', 'introspect', '7d', 'password', 'client-credentials'))])));
     fc.assert(
       fc.property(inputs, (values) => {
         try {

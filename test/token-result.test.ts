@@ -23,6 +23,7 @@ const parse = (body: unknown) => parseTokenResponse(JSON.stringify(body), sent, 
 describe('parseTokenResponse', () => {
   it('reads a full Keycloak answer and counts expiry from the request time', () => {
     expect(parse(keycloakBody)).toEqual({
+      grant: 'refresh_token',
       accessToken: 'new-access',
       refreshToken: keycloakBody.refresh_token,
       idToken: 'new-id',

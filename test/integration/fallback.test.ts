@@ -1,0 +1,89 @@
+// The re-login fallback against a real Keycloak: only a dead refresh token
+// leads to a login, and the login's tokens are real.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
+import { NODE_24 } from '../support/run-action.js';
+import { KeycloakApi } from './support/keycloak-api.js';
+import { ADMIN } from './support/keycloak-container.js';
+import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
+
+let api: KeycloakApi;
+beforeAll(() => {
+  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
+});
+const node = NODE_24;
+const passwordFallback = (name: string) => ({ fallback: 'password', username: name, password: `${name}-password-1` });
+
+describe('fallback: password', () => {
+  it('logs in again after the refresh token expired', async () => {
+    const login = user('alice', 'test', 'ceph-s3-short');
+    const tokens = await api.login(login);
+    await sleep(5_500);
+    const run = await runScenario(api, login, tokens, passwordFallback('alice'), { node });
+
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(run.outputs).toMatchObject({ grant: 'password', 'refresh-token-rotated': 'false' });
+    expect(visibleLog(run)).toMatch(/::warning::The stored refresh token is dead: Keycloak refused the refresh \(400 invalid_grant: "Token is not active"\).*Logging in with fallback: password instead/);
+    expect(run.summary).toContain('password (fallback: the stored refresh token was not used)');
+    // The login asked for the dead token's scope (openid here), so userinfo accepts the new token.
+    expect(run.outputs['scope']).toContain('openid');
+    expect(await api.userinfoStatus('test', run.outputs['access-token'] ?? '')).toEqual({ status: 200, username: 'alice' });
+  });
+
+  it('logs in again after an admin signed the user out', async () => {
+    const login = user('frank');
+    const tokens = await api.login(login);
+    await api.logoutUser('test', 'frank');
+    const run = await runScenario(api, login, tokens, passwordFallback('frank'), { node });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(run.outputs['grant']).toBe('password');
+    // The new refresh token is a working one.
+    const next = await runScenario(api, login, { refresh_token: run.outputs['refresh-token'] ?? '' }, {}, { node });
+    expect(next.exitCode, visibleLog(next)).toBe(0);
+  });
+
+  it('logs in directly when no refresh token is stored yet', async () => {
+    const run = await runScenario(api, user('alice'), { refresh_token: '' }, passwordFallback('alice'), { node });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(run.outputs['grant']).toBe('password');
+    expect(visibleLog(run)).toContain('::warning::No refresh-token was given.');
+  });
+
+  it('does not log in around a wrong client secret', async () => {
+    const login = { ...user('alice'), ...CONFIDENTIAL };
+    const tokens = await api.login(login);
+    const run = await runScenario(api, login, tokens, { ...passwordFallback('alice'), 'client-secret': 'wrong-secret-value' }, { node });
+    expectFailure(run, /401 unauthorized_client: .*\): the client secret for client 'ci-confidential' is wrong/);
+    expect(visibleLog(run)).not.toContain('Logging in with fallback');
+  });
+
+  it('explains a wrong password', async () => {
+    const login = user('alice', 'test', 'ceph-s3-short');
+    const tokens = await api.login(login);
+    await sleep(5_500);
+    const run = await runScenario(api, login, tokens, { ...passwordFallback('alice'), password: 'not-the-password' }, { node });
+    expectFailure(run, /Keycloak refused the password login \(fallback: password\) \(400 invalid_grant: "Invalid user credentials"\): the username or password is wrong/);
+  });
+});
+
+describe('fallback: client-credentials', () => {
+  it('gets a service-account token when the refresh token is dead', async () => {
+    const login = { ...user('alice'), ...CONFIDENTIAL };
+    const tokens = await api.login(login);
+    const run = await runScenario(
+      api,
+      { ...login, clientId: 'ci-service' },
+      { refresh_token: tokens.refresh_token },
+      { fallback: 'client-credentials' },
+      { node },
+    );
+    // The token was issued to ci-confidential, so for ci-service it is not dead but foreign: no login.
+    expectFailure(run, /Token client and authorized client don't match/);
+
+    const garbage = await runScenario(api, { ...login, clientId: 'ci-service' }, { refresh_token: 'not-a-refresh-token' }, { fallback: 'client-credentials', scope: 'openid' }, { node });
+    expect(garbage.exitCode, visibleLog(garbage)).toBe(0);
+    expect(garbage.outputs).toMatchObject({ grant: 'client_credentials' });
+    expect((await api.userinfoStatus('test', garbage.outputs['access-token'] ?? '')).username).toBe('service-account-ci-service');
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it, vi } from 'vitest';
+import { obtainTokens } from '../src/login.js';
+import type { HttpAnswer, SendForm } from '../src/transport.js';
+import { TransportError } from '../src/transport.js';
+import { fakeJwt } from './support/fake-token-endpoint.js';
+import { testInputs } from './support/inputs.js';
+
+const json = (status: number, body: unknown): HttpAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
+const tokens = json(200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 300 });
+const dead = json(400, { error: 'invalid_grant', error_description: 'Token is not active' });
+
+function deps(...answers: (HttpAnswer | TransportError)[]) {
+  const send = vi.fn<SendForm>(async () => {
+    const next = answers.shift();
+    if (next === undefined) throw new Error('no more answers');
+    if (next instanceof TransportError) throw next;
+    return next;
+  });
+  const fallbacks: string[] = [];
+  return { send, fallbacks, sleep: async () => undefined, random: () => 0.5, onFallback: (reason: string) => fallbacks.push(reason) };
+}
+const grantOf = (d: ReturnType<typeof deps>, call: number) => new URLSearchParams(d.send.mock.calls[call]?.[0].body).get('grant_type');
+const withPassword = testInputs({ fallback: 'password', username: 'ci-bot', password: 'bot-password' });
+
+describe('obtainTokens', () => {
+  it('logs in with the password when the stored token is dead, and says why', async () => {
+    const d = deps(dead, tokens);
+    const result = await obtainTokens(withPassword, d);
+    expect(result).toMatchObject({ grant: 'password', accessToken: 'new-access', refreshToken: 'new-refresh', rotated: false });
+    expect([grantOf(d, 0), grantOf(d, 1)]).toEqual(['refresh_token', 'password']);
+    expect(new URLSearchParams(d.send.mock.calls[1]?.[0].body).get('username')).toBe('ci-bot');
+    expect(d.fallbacks).toEqual([expect.stringMatching(/^The stored refresh token is dead: Keycloak refused the refresh \(400 invalid_grant: "Token is not active"\)/)]);
+  });
+
+  it("asks for the dead token's scope, unless the scope input says otherwise", async () => {
+    const stored = fakeJwt({ typ: 'Offline', scope: 'openid offline_access email' });
+    const d = deps(dead, tokens);
+    await obtainTokens({ ...withPassword, refreshToken: stored }, d);
+    expect(new URLSearchParams(d.send.mock.calls[1]?.[0].body).get('scope')).toBe('openid offline_access email');
+    const e = deps(dead, tokens);
+    await obtainTokens({ ...withPassword, refreshToken: stored, scope: 'openid' }, e);
+    expect(new URLSearchParams(e.send.mock.calls[1]?.[0].body).get('scope')).toBe('openid');
+  });
+
+  it('logs in directly when no refresh token was given', async () => {
+    const d = deps(tokens);
+    expect((await obtainTokens({ ...withPassword, refreshToken: '' }, d)).grant).toBe('password');
+    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(d.fallbacks).toEqual(['No refresh-token was given.']);
+  });
+
+  it('uses the client credentials grant, which may return no refresh token', async () => {
+    const d = deps(dead, json(200, { access_token: 'service-access', expires_in: 300 }));
+    const result = await obtainTokens(testInputs({ fallback: 'client-credentials', clientSecret: 's' }), d);
+    expect(result).toMatchObject({ grant: 'client_credentials', accessToken: 'service-access', refreshToken: '' });
+    expect(grantOf(d, 1)).toBe('client_credentials');
+  });
+
+  it.each([
+    ['a wrong client secret', json(401, { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' })],
+    ['an unknown realm', json(404, { error: 'Realm does not exist' })],
+    ['a token of another client', json(400, { error: 'invalid_grant', error_description: "Invalid refresh token. Token client and authorized client don't match" })],
+    ['a network failure', new TransportError('ENOTFOUND', 'https://sso.example.com/x', 1000)],
+  ])('does not log in around %s', async (_, failure) => {
+    const d = deps(failure, tokens);
+    await expect(obtainTokens(withPassword, d)).rejects.toThrow();
+    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(d.fallbacks).toEqual([]);
+  });
+
+  it('does nothing but refresh with fallback none', async () => {
+    const d = deps(dead, tokens);
+    await expect(obtainTokens(testInputs(), d)).rejects.toMatchObject({ kind: 'refresh-token-expired' });
+    expect(d.send).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    [json(400, { error: 'invalid_grant', error_description: 'Invalid user credentials' }), /^Keycloak refused the password login \(fallback: password\) \(400 invalid_grant: "Invalid user credentials"\): the username or password is wrong/],
+    [json(400, { error: 'invalid_grant', error_description: 'Account is not fully set up' }), /required actions pending/],
+    [json(400, { error: 'unauthorized_client', error_description: 'Client not allowed for direct access grants' }), /enable 'Direct access grants'/],
+  ])('explains a failed login in its own terms', async (answer, message) => {
+    await expect(obtainTokens(withPassword, deps(dead, answer))).rejects.toThrow(message);
+  });
+});
