@@ -23,4 +23,8 @@ export default tseslint.config(
     files: ['scripts/**/*.{js,mjs,ts}', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['scripts/**/*.js'],
+    languageOptions: { globals: { process: 'readonly' } },
+  },
 );

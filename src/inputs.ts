@@ -38,6 +38,14 @@ export interface ActionInputs {
   retryAfterSend: boolean;
   /** Raw ca-certificate input (PEM text or a file path); ca-certificates.ts reads it. */
   caCertificate: string;
+  /** Where a new refresh token is stored back, when asked. */
+  updateSecret: SecretUpdate | undefined;
+}
+
+export interface SecretUpdate {
+  name: string;
+  environment: string | undefined;
+  githubToken: string;
 }
 
 export interface ParsedInputs {
@@ -60,7 +68,7 @@ export class InputError extends Error {
 }
 
 /** Inputs that carry secrets: masked before they are parsed. */
-export const SECRET_INPUTS = ['refresh-token', 'client-secret', 'password'] as const;
+export const SECRET_INPUTS = ['refresh-token', 'client-secret', 'password', 'github-token'] as const;
 
 const MIN_TIMEOUT_SECONDS = 1;
 const MAX_TIMEOUT_SECONDS = 600;
@@ -85,6 +93,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const mode = parseChoice(read('mode'), 'mode', ['refresh', 'check'] as const, 'refresh');
   const checkMethod = parseCheckMethod(read('check-method'), clientSecret);
   const { minValiditySeconds, warnValiditySeconds } = parseThresholds(read, mode);
+  const updateSecret = parseSecretUpdate(read, mode, checkMethod);
   if (mode === 'check' && fallback !== 'none') {
     throw new InputError('fallback', 'only applies with mode: refresh: a check must report a dead token, not log in around it');
   }
@@ -110,6 +119,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
       retries,
       retryAfterSend,
       caCertificate,
+      updateSecret,
     },
     warnings,
   };
@@ -162,6 +172,27 @@ function parseChoice<T extends string>(raw: string, name: string, choices: reado
   const choice = choices.find((c) => c === value);
   if (choice === undefined) throw new InputError(name, `must be one of: ${choices.map((c) => `'${c}'`).join(', ')}`);
   return choice;
+}
+
+function parseSecretUpdate(read: InputReader, mode: Mode, checkMethod: CheckMethod): SecretUpdate | undefined {
+  const name = optionalSingleLine(read, 'update-secret');
+  const githubToken = optionalSingleLine(read, 'github-token');
+  const environment = optionalSingleLine(read, 'secret-environment');
+  if (name === undefined) {
+    if (githubToken !== undefined) throw new InputError('github-token', 'is only used with update-secret');
+    if (environment !== undefined) throw new InputError('secret-environment', 'is only used with update-secret');
+    return undefined;
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^GITHUB_/i.test(name)) {
+    throw new InputError('update-secret', 'must be a secret name: letters, digits and _, not starting with a digit or GITHUB_');
+  }
+  if (githubToken === undefined) {
+    throw new InputError('github-token', 'is required with update-secret: a token allowed to write secrets (GITHUB_TOKEN is not)');
+  }
+  if (mode === 'check' && checkMethod === 'introspect') {
+    throw new InputError('update-secret', 'has nothing to store when mode: check introspects (the token is not used); use check-method: refresh');
+  }
+  return { name, environment, githubToken };
 }
 
 function parseFallback(read: InputReader, clientSecret: string | undefined): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {

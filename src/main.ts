@@ -10,7 +10,12 @@ import type { RetryNotice } from './refresh.js';
 import { obtainTokens } from './login.js';
 import { RefreshError } from './refresh-error.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
-import { sendForm } from './transport.js';
+import type { SecretTarget } from './github-secret.js';
+import { SecretUpdateError, updateSecret } from './github-secret.js';
+import type { ActionInputs } from './inputs.js';
+import { sealForGitHub } from './sealed-box.js';
+import type { TokenResult } from './token-result.js';
+import { sendForm, sendRequest } from './transport.js';
 
 const STATE_IS_POST = 'is-post';
 
@@ -40,18 +45,43 @@ async function refreshAndPublish(): Promise<void> {
     onRetry: ({ attempt, delayMs, error }: RetryNotice) =>
       core.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
   };
+  // Known before the refresh: a rotated token must not be lost to a missing setting.
+  const target = secretTarget(inputs);
+  let result: TokenResult | undefined;
   if (inputs.mode === 'check') {
-    const result = await checkToken(inputs, deps);
-    await publishCheck(inputs, result, judge(result, inputs, new Date()));
+    const check = await checkToken(inputs, deps);
+    result = check.refreshed;
+    await publishCheck(inputs, check, judge(check, inputs, new Date()));
   } else {
     const onFallback = (reason: string) =>
       core.warning(`${reason} Logging in with fallback: ${inputs.fallback} instead; store the new refresh-token output as the secret.`);
-    await publish(inputs, await obtainTokens(inputs, { ...deps, onFallback }));
+    result = await obtainTokens(inputs, { ...deps, onFallback });
+    await publish(inputs, result);
   }
+  if (target && result) await storeNewRefreshToken(target, inputs, result);
+}
+
+function secretTarget(inputs: ActionInputs): SecretTarget | undefined {
+  if (inputs.updateSecret === undefined) return undefined;
+  const repository = process.env.GITHUB_REPOSITORY ?? '';
+  if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+    throw new InputError('update-secret', 'needs GITHUB_REPOSITORY (owner/name), which the runner sets');
+  }
+  const { name, environment, githubToken } = inputs.updateSecret;
+  return { apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', repository, environment, name, token: githubToken };
+}
+
+async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, result: TokenResult): Promise<void> {
+  if (result.refreshToken === '' || result.refreshToken === inputs.refreshToken) {
+    core.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
+    return;
+  }
+  await updateSecret(target, result.refreshToken, sendRequest, sealForGitHub);
+  core.info(`Stored the new refresh token in secret ${target.name}${target.environment ? ` (environment ${target.environment})` : ''}.`);
 }
 
 function fail(error: unknown): void {
-  if (error instanceof InputError || error instanceof RefreshError) {
+  if (error instanceof InputError || error instanceof RefreshError || error instanceof SecretUpdateError) {
     core.setFailed(error.message);
   } else {
     core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-// Sends one form POST with @actions/http-client (which honours HTTPS_PROXY,
+// Sends one request (a form POST to Keycloak, JSON to GitHub's API) with @actions/http-client (which honours HTTPS_PROXY,
 // HTTP_PROXY and NO_PROXY). It never retries and never follows redirects: a
 // redirect would carry the credentials to wherever the Location points.
 import { HttpClient } from '@actions/http-client';
@@ -32,7 +32,15 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const USER_AGENT = 'keycloak-token-refresh-action';
 
-export const sendForm: SendForm = async (request, timeoutMs) => {
+export interface HttpRequest extends FormRequest {
+  method: 'GET' | 'POST' | 'PUT';
+}
+
+export type SendRequest = (request: HttpRequest, timeoutMs: number) => Promise<HttpAnswer>;
+
+export const sendForm: SendForm = (request, timeoutMs) => sendRequest({ ...request, method: 'POST' }, timeoutMs);
+
+export const sendRequest: SendRequest = async (request, timeoutMs) => {
   const client = new HttpClient(USER_AGENT, [], {
     allowRedirects: false,
     allowRetries: false,
@@ -52,8 +60,8 @@ export const sendForm: SendForm = async (request, timeoutMs) => {
   }
 };
 
-async function exchange(client: HttpClient, request: FormRequest, timeoutMs: number): Promise<HttpAnswer> {
-  const response = await client.post(request.url, request.body, request.headers);
+async function exchange(client: HttpClient, request: HttpRequest, timeoutMs: number): Promise<HttpAnswer> {
+  const response = await client.request(request.method, request.url, request.method === 'GET' ? null : request.body, request.headers);
   const message = response.message;
   const chunks: Buffer[] = [];
   let size = 0;

@@ -34,6 +34,7 @@ describe('parseInputs', () => {
         retries: 2,
         retryAfterSend: false,
         caCertificate: '',
+        updateSecret: undefined,
       },
       warnings: [],
     });
@@ -82,6 +83,14 @@ describe('parseInputs', () => {
     expect(parse({ mode: 'check', 'client-secret': 's', 'check-method': 'refresh' }).inputs.checkMethod).toBe('refresh');
   });
 
+  it('reads where to store a new refresh token', () => {
+    expect(parse({ 'update-secret': 'KC_REFRESH', 'github-token': 'ghp', 'secret-environment': 'prod' }).inputs.updateSecret).toEqual({
+      name: 'KC_REFRESH',
+      environment: 'prod',
+      githubToken: 'ghp',
+    });
+  });
+
   it('reads the fallback, and lets it stand in for a missing refresh token', () => {
     const { inputs } = parse({ fallback: 'password', username: 'ci-bot', password: 'pw', 'refresh-token': '' });
     expect(inputs).toMatchObject({ fallback: 'password', username: 'ci-bot', password: 'pw', refreshToken: '' });
@@ -120,6 +129,12 @@ describe('parseInputs', () => {
     ['min-validity', { 'min-validity': '1h' }, 'only applies with mode: check'],
     ['min-validity', { mode: 'check', 'min-validity': 'a week' }, 'must be a duration'],
     ['warn-validity', { mode: 'check', 'min-validity': '7d', 'warn-validity': '1d' }, 'must be longer than min-validity'],
+    ['update-secret', { 'update-secret': 'MY-SECRET', 'github-token': 't' }, 'must be a secret name'],
+    ['update-secret', { 'update-secret': 'GITHUB_TOKEN', 'github-token': 't' }, 'not starting with a digit or GITHUB_'],
+    ['github-token', { 'update-secret': 'KC_REFRESH' }, 'is required with update-secret'],
+    ['github-token', { 'github-token': 't' }, 'is only used with update-secret'],
+    ['secret-environment', { 'secret-environment': 'prod' }, 'is only used with update-secret'],
+    ['update-secret', { mode: 'check', 'client-secret': 's', 'update-secret': 'KC', 'github-token': 't' }, 'nothing to store'],
     ['fallback', { fallback: 'browser' }, "must be one of: 'none', 'password', 'client-credentials'"],
     ['username', { fallback: 'password', password: 'pw' }, 'is required with fallback: password'],
     ['password', { fallback: 'password', username: 'ci-bot' }, 'is required with fallback: password'],

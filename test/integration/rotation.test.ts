@@ -1,9 +1,11 @@
 // Refresh-token rotation ("Revoke Refresh Token", max reuse 0) on a real server.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
 import { KeycloakApi } from './support/keycloak-api.js';
 import { ADMIN } from './support/keycloak-container.js';
+import type { FakeGitHubApi } from '../support/fake-github-api.js';
+import { startFakeGitHubApi } from '../support/fake-github-api.js';
 import { expectFailure, runScenario, user } from './support/scenario.js';
 
 let api: KeycloakApi;
@@ -50,5 +52,44 @@ describe('with rotation off', () => {
     expect(first.outputs['refresh-token-rotated']).toBe('true');
     const again = await runScenario(api, login, tokens, {}, { node });
     expect(again.exitCode, visibleLog(again)).toBe(0);
+  });
+});
+
+describe('update-secret: the stored secret follows the rotation', () => {
+  let github: FakeGitHubApi;
+  beforeAll(async () => {
+    github = await startFakeGitHubApi();
+  });
+  afterAll(() => github.close());
+  const SECRET = '/repos/acme/pipelines/actions/secrets/KEYCLOAK_REFRESH_TOKEN';
+  const updating = { 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_fake_token_for_tests' };
+  const runner = () => ({ node, env: { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/pipelines' } });
+
+  it('stores each new token, so every next run starts from a working secret', async () => {
+    const login = user('alice', 'rotation');
+    let secret = (await api.login(login)).refresh_token;
+    for (let run = 1; run <= 3; run++) {
+      const result = await runScenario(api, login, { refresh_token: secret }, updating, runner());
+      expect(result.exitCode, visibleLog(result)).toBe(0);
+      expect(github.stored.get(SECRET)).toBe(result.outputs['refresh-token']);
+      expect(visibleLog(result)).toContain('Stored the new refresh token in secret KEYCLOAK_REFRESH_TOKEN.');
+      secret = github.stored.get(SECRET) ?? '';
+    }
+  });
+
+  it('fails loudly when GitHub refuses, and the new token is still in the output', async () => {
+    const login = user('alice', 'rotation');
+    const tokens = await api.login(login);
+    github.failWith(403);
+    try {
+      const run = await runScenario(api, login, tokens, updating, runner());
+      expect(run.exitCode).toBe(1);
+      expect(visibleLog(run)).toMatch(/::error::Could not store the new refresh token in secret KEYCLOAK_REFRESH_TOKEN \(acme\/pipelines\): github-token may not write secrets \(403\)\..* exists only in this run's masked refresh-token output/);
+      // Nothing was lost: the output holds the newest token, and it works.
+      const next = await runScenario(api, login, { refresh_token: run.outputs['refresh-token'] ?? '' }, {}, { node });
+      expect(next.exitCode, visibleLog(next)).toBe(0);
+    } finally {
+      github.failWith(undefined);
+    }
   });
 });

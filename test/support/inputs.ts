@@ -24,6 +24,7 @@ export function testInputs(overrides: Partial<ActionInputs> = {}): ActionInputs 
     retries: 2,
     retryAfterSend: false,
     caCertificate: '',
+    updateSecret: undefined,
     ...overrides,
   };
 }

@@ -41,7 +41,7 @@ export async function runScenario(
     { ...options, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1', ...options.env } },
   );
   const returned = ['access-token', 'refresh-token', 'id-token'].map((name) => run.outputs[name] ?? '');
-  const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? ''];
+  const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? '', inputs['github-token'] ?? ''];
   const secrets = [...given, ...returned].filter((s) => s !== '');
   // Secrets the action never received (the password, a secret the inputs replaced)
   // have no mask line, and must not appear at all.
