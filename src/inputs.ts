@@ -81,7 +81,8 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const clientId = requiredSingleLine(read, 'client-id');
   const clientSecret = optionalSingleLine(read, 'client-secret');
   const clientAuth = parseClientAuth(read('client-auth'), clientSecret);
-  const { fallback, username, password } = parseFallback(read, clientSecret);
+  const mode = parseChoice(read('mode'), 'mode', ['refresh', 'check'] as const, 'refresh');
+  const { fallback, username, password } = parseFallback(read, clientSecret, mode);
   const refreshToken = fallback !== 'none' && read('refresh-token').trim() === '' ? '' : parseToken(read('refresh-token'), 'refresh-token');
   const scope = optionalSingleLine(read, 'scope');
   const timeoutMs = parseTimeoutSeconds(read('timeout-seconds')) * 1000;
@@ -90,13 +91,9 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const retries = parseRetries(read('retries'));
   const retryAfterSend = parseBoolean(read('retry-after-send'), 'retry-after-send', false);
   const caCertificate = read('ca-certificate');
-  const mode = parseChoice(read('mode'), 'mode', ['refresh', 'check'] as const, 'refresh');
   const checkMethod = parseCheckMethod(read('check-method'), clientSecret);
   const { minValiditySeconds, warnValiditySeconds } = parseThresholds(read, mode);
   const updateSecret = parseSecretUpdate(read, mode, checkMethod);
-  if (mode === 'check' && fallback !== 'none') {
-    throw new InputError('fallback', 'only applies with mode: refresh: a check must report a dead token, not log in around it');
-  }
   return {
     inputs: {
       mode,
@@ -195,8 +192,11 @@ function parseSecretUpdate(read: InputReader, mode: Mode, checkMethod: CheckMeth
   return { name, environment, githubToken };
 }
 
-function parseFallback(read: InputReader, clientSecret: string | undefined): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {
+function parseFallback(read: InputReader, clientSecret: string | undefined, mode: Mode): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {
   const fallback = parseChoice(read('fallback'), 'fallback', ['none', 'password', 'client-credentials'] as const, 'none');
+  if (mode === 'check' && fallback !== 'none') {
+    throw new InputError('fallback', 'only applies with mode: refresh: a check must report a dead token, not log in around it');
+  }
   const username = optionalSingleLine(read, 'username');
   const password = optionalSingleLine(read, 'password');
   if (fallback === 'password') {

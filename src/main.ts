@@ -4,16 +4,16 @@ import * as core from '@actions/core';
 import { readCaCertificates, trustCertificates } from './ca-certificates.js';
 import { checkToken, judge } from './check.js';
 import { tokenEndpoint } from './endpoint.js';
-import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
-import { STATE_TOKEN_FILE, mask, publish, publishCheck } from './publish.js';
-import type { RetryNotice } from './refresh.js';
-import { obtainTokens } from './login.js';
-import { RefreshError } from './refresh-error.js';
-import { removeTokenFile, tokenFileParent } from './token-file.js';
 import type { SecretTarget } from './github-secret.js';
 import { SecretUpdateError, updateSecret } from './github-secret.js';
 import type { ActionInputs } from './inputs.js';
+import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
+import { obtainTokens } from './login.js';
+import { STATE_TOKEN_FILE, mask, publish, publishCheck } from './publish.js';
+import type { RetryNotice } from './refresh.js';
+import { RefreshError } from './refresh-error.js';
 import { sealForGitHub } from './sealed-box.js';
+import { removeTokenFile, tokenFileParent } from './token-file.js';
 import type { TokenResult } from './token-result.js';
 import { sendForm, sendRequest } from './transport.js';
 
@@ -26,20 +26,20 @@ export async function run(): Promise<void> {
   }
   core.saveState(STATE_IS_POST, 'true');
   try {
-    await refreshAndPublish();
+    await mainStep();
   } catch (error) {
     fail(error);
   }
 }
 
-async function refreshAndPublish(): Promise<void> {
+async function mainStep(): Promise<void> {
   // Masked before parsing, so that not even a validation path can print them.
   mask(SECRET_INPUTS.map((name) => core.getInput(name)));
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
   for (const warning of warnings) core.warning(warning);
   trustCertificates(readCaCertificates(inputs.caCertificate));
   const clientKind = inputs.clientSecret === undefined ? 'public client' : `confidential client, secret sent by ${inputs.clientAuth}`;
-  core.debug(`Refreshing at ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)} as '${inputs.clientId}' (${clientKind})`);
+  core.debug(`Token endpoint ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)}, client '${inputs.clientId}' (${clientKind}), mode ${inputs.mode}`);
   const deps = {
     send: sendForm,
     onRetry: ({ attempt, delayMs, error }: RetryNotice) =>

@@ -106,7 +106,7 @@ describe.each([
     endpoint.respondWith((_, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token is not active' }));
     const run = await runAction(inputs(), { node, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
     expect(run.exitCode).toBe(1);
-    expect(visibleLog(run)).toContain('::debug::Refreshing at');
+    expect(visibleLog(run)).toContain('::debug::Token endpoint http://127.0.0.1');
     expect(visibleLog(run)).toMatch(/::debug::RefreshError: /);
     expectNoLeaks(run, [sentRefresh, clientSecret]);
   });
