@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KeycloakApi } from '../test/integration/support/keycloak-api.js';
 import { prepareKeycloakEnvironment } from '../test/integration/support/environment.js';
-import { ADMIN, DEFAULT_VERSION, startKeycloak } from '../test/integration/support/keycloak-container.js';
+import { DEFAULT_VERSION, startKeycloak } from '../test/integration/support/keycloak-container.js';
 import { BUNDLE, NODE_24, nodeBinary, runAction } from '../test/support/run-action.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     // The request count goes through the proxy (logged in through it too, so the
     // token's issuer matches); the timings go straight to Keycloak, because
     // spawnSync would block the proxy living in this process.
-    const viaProxy = new KeycloakApi(proxy.url, ADMIN);
+    const viaProxy = new KeycloakApi(proxy.url);
     const alice = { realm: 'test', clientId: 'ceph-s3', username: 'alice', password: 'alice-password-1' };
     const proxiedToken = (await viaProxy.login(alice)).refresh_token;
     const before = proxy.count();

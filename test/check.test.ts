@@ -1,23 +1,21 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../src/check.js';
 import { checkToken, judge } from '../src/check.js';
 import { RefreshError } from '../src/refresh-error.js';
-import type { HttpAnswer, SendForm } from '../src/transport.js';
+import type { HttpAnswer } from '../src/transport.js';
 import { TransportError } from '../src/transport.js';
 import { fakeJwt } from './support/fake-token-endpoint.js';
 import { testInputs } from './support/inputs.js';
+import { jsonAnswer, scriptedSend } from './support/scripted-send.js';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
-const json = (status: number, body: unknown): HttpAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
-const deps = (...answers: (HttpAnswer | TransportError)[]) => {
-  const send = vi.fn<SendForm>(async () => {
-    const next = answers.shift();
-    if (next === undefined) throw new Error('no more answers');
-    if (next instanceof TransportError) throw next;
-    return next;
-  });
-  return { send, now: () => now, sleep: async () => undefined, random: () => 0.5 };
-};
+const json = jsonAnswer;
+const deps = (...answers: (HttpAnswer | TransportError)[]) => ({
+  send: scriptedSend(answers),
+  now: () => now,
+  sleep: async () => undefined,
+  random: () => 0.5,
+});
 const introspecting = testInputs({ mode: 'check', checkMethod: 'introspect', clientSecret: 's' });
 const refreshing = testInputs({ mode: 'check', checkMethod: 'refresh' });
 

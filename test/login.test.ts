@@ -1,21 +1,17 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { obtainTokens } from '../src/login.js';
-import type { HttpAnswer, SendForm } from '../src/transport.js';
+import type { HttpAnswer } from '../src/transport.js';
 import { TransportError } from '../src/transport.js';
 import { fakeJwt } from './support/fake-token-endpoint.js';
 import { testInputs } from './support/inputs.js';
+import { jsonAnswer, scriptedSend } from './support/scripted-send.js';
 
-const json = (status: number, body: unknown): HttpAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
+const json = jsonAnswer;
 const tokens = json(200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 300 });
 const dead = json(400, { error: 'invalid_grant', error_description: 'Token is not active' });
 
 function deps(...answers: (HttpAnswer | TransportError)[]) {
-  const send = vi.fn<SendForm>(async () => {
-    const next = answers.shift();
-    if (next === undefined) throw new Error('no more answers');
-    if (next instanceof TransportError) throw next;
-    return next;
-  });
+  const send = scriptedSend(answers);
   const fallbacks: string[] = [];
   return { send, fallbacks, sleep: async () => undefined, random: () => 0.5, onFallback: (reason: string) => fallbacks.push(reason) };
 }

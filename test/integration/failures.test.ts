@@ -1,16 +1,12 @@
 // The action against a real Keycloak: each way a refresh fails gets its own
 // message and exit code 1, and nothing leaks. Runs under Node 24, GitHub's runtime.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NODE_24 } from '../support/run-action.js';
-import { KeycloakApi } from './support/keycloak-api.js';
-import { ADMIN } from './support/keycloak-container.js';
+import { sharedKeycloakApi } from './support/shared-keycloak.js';
 import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
 
-let api: KeycloakApi;
-beforeAll(() => {
-  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
-});
+const api = sharedKeycloakApi();
 const node = NODE_24;
 
 describe('a dead refresh token', () => {

@@ -1,17 +1,13 @@
 // The re-login fallback against a real Keycloak: only a dead refresh token
 // leads to a login, and the login's tokens are real.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
-import { KeycloakApi } from './support/keycloak-api.js';
-import { ADMIN } from './support/keycloak-container.js';
+import { sharedKeycloakApi } from './support/shared-keycloak.js';
 import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
 
-let api: KeycloakApi;
-beforeAll(() => {
-  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
-});
+const api = sharedKeycloakApi();
 const node = NODE_24;
 const passwordFallback = (name: string) => ({ fallback: 'password', username: name, password: `${name}-password-1` });
 

@@ -7,7 +7,6 @@ import { NODE_24 } from '../support/run-action.js';
 import type { Fault, FaultProxy } from './support/fault-proxy.js';
 import { startFaultProxy } from './support/fault-proxy.js';
 import { KeycloakApi } from './support/keycloak-api.js';
-import { ADMIN } from './support/keycloak-container.js';
 import { expectFailure, runScenario, user } from './support/scenario.js';
 
 let proxy: FaultProxy;
@@ -15,7 +14,7 @@ let api: KeycloakApi;
 beforeAll(async () => {
   proxy = await startFaultProxy(inject('keycloakUrl'));
   // Logins go through the proxy too, so the tokens' issuer is the proxy's URL.
-  api = new KeycloakApi(proxy.url, ADMIN);
+  api = new KeycloakApi(proxy.url);
 });
 afterAll(() => proxy.close());
 beforeEach(() => {

@@ -1,15 +1,11 @@
 // The action against a real Keycloak: every way a refresh succeeds.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24, nodeBinary } from '../support/run-action.js';
-import { KeycloakApi } from './support/keycloak-api.js';
-import { ADMIN } from './support/keycloak-container.js';
+import { sharedKeycloakApi } from './support/shared-keycloak.js';
 import { CONFIDENTIAL, runScenario, user } from './support/scenario.js';
 
-let api: KeycloakApi;
-beforeAll(() => {
-  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
-});
+const api = sharedKeycloakApi();
 
 describe.each([
   ['the machine node', nodeBinary()],

@@ -1,17 +1,13 @@
 // Refresh-token rotation ("Revoke Refresh Token", max reuse 0) on a real server.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
-import { KeycloakApi } from './support/keycloak-api.js';
-import { ADMIN } from './support/keycloak-container.js';
+import { sharedKeycloakApi } from './support/shared-keycloak.js';
 import type { FakeGitHubApi } from '../support/fake-github-api.js';
 import { startFakeGitHubApi } from '../support/fake-github-api.js';
 import { expectFailure, runScenario, user } from './support/scenario.js';
 
-let api: KeycloakApi;
-beforeAll(() => {
-  api = new KeycloakApi(inject('keycloakUrl'), ADMIN);
-});
+const api = sharedKeycloakApi();
 const node = NODE_24;
 
 describe('with rotation on', () => {

@@ -2,6 +2,8 @@
 // for a starting refresh token, admin actions that kill sessions or users, and
 // userinfo to prove an access token is real. Plain fetch; nothing here is the
 // action's code.
+/** The suite's Keycloak admin (also baked into the image by scripts/keycloak/Dockerfile). */
+export const ADMIN = { username: 'admin', password: 'admin-password' };
 
 export interface Tokens {
   access_token: string;
@@ -27,7 +29,7 @@ export class KeycloakApi {
   constructor(
     /** Base URL including any relative path, e.g. http://localhost:32768 or .../auth. */
     readonly baseUrl: string,
-    private readonly admin = { username: 'admin', password: 'admin-password' },
+    private readonly admin = ADMIN,
   ) {}
 
   tokenUrl(realm: string): string {

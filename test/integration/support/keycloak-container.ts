@@ -5,11 +5,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GenericContainer, Wait } from 'testcontainers';
 import type { StartedTestContainer } from 'testcontainers';
-import { KeycloakApi } from './keycloak-api.js';
+import { ADMIN, KeycloakApi } from './keycloak-api.js';
 
 export const DEFAULT_VERSION = '26.7.3';
 export const COMPAT_VERSION = '26.4.7';
-export const ADMIN = { username: 'admin', password: 'admin-password' };
 
 const REALMS_DIR = resolve(import.meta.dirname, '../realms');
 const OWN_IMAGE = 'keycloak-action-test/keycloak:{version}';
@@ -82,7 +81,7 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
   return {
     baseUrl,
     httpsUrl,
-    api: new KeycloakApi(baseUrl, ADMIN),
+    api: new KeycloakApi(baseUrl),
     container,
     startupMs: Date.now() - started,
     stop: async () => {
