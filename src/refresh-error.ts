@@ -157,9 +157,13 @@ function issuerDiffers(context: RefreshContext): boolean {
 
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
-export function classifyTransportError(error: TransportError): RefreshError {
+/**
+ * @param budgetMs the timeout-seconds budget, when the attempt only had what was left of it:
+ *   the message names the setting the user can change.
+ */
+export function classifyTransportError(error: TransportError, budgetMs: number = error.timeoutMs): RefreshError {
   const where = hostOf(error.url);
-  const seconds = error.timeoutMs / 1000;
+  const seconds = budgetMs / 1000;
   const lost = 'It may have reached Keycloak, so it is retried only with retry-after-send: with refresh-token rotation a second attempt would burn the token.';
   switch (error.code) {
     case 'TIMEOUT':

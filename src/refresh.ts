@@ -80,7 +80,7 @@ export async function sendClassified(
   try {
     answer = await send(request, timeoutMs);
   } catch (error) {
-    if (error instanceof TransportError) throw classifyTransportError(error);
+    if (error instanceof TransportError) throw classifyTransportError(error, inputs.timeoutMs);
     throw error;
   }
   if (answer.status >= 200 && answer.status < 300) return answer;

@@ -1,11 +1,12 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ActionInputs } from '../src/inputs.js';
 import type { RefreshDeps } from '../src/refresh.js';
 import { refreshTokens } from '../src/refresh.js';
 import { RefreshError } from '../src/refresh-error.js';
-import type { HttpAnswer, SendForm } from '../src/transport.js';
+import type { HttpAnswer } from '../src/transport.js';
 import { TransportError } from '../src/transport.js';
 import { testInputs } from './support/inputs.js';
+import { scriptedSend } from './support/scripted-send.js';
 
 const inputs = testInputs();
 
@@ -21,12 +22,7 @@ const transportFailure = (code: string) => new TransportError(code, 'https://sso
 /** A fake clock that sleep advances, so retries never wait. */
 function harness(outcomes: (HttpAnswer | TransportError)[], overrides: Partial<ActionInputs> = {}) {
   let clock = Date.parse('2026-11-26T10:00:00Z');
-  const send = vi.fn<SendForm>(async () => {
-    const next = outcomes.shift();
-    if (next === undefined) throw new Error('no more outcomes');
-    if (next instanceof TransportError) throw next;
-    return next;
-  });
+  const send = scriptedSend(outcomes);
   const sleeps: number[] = [];
   const notices: string[] = [];
   const deps: RefreshDeps = {
@@ -91,6 +87,12 @@ describe('refreshTokens', () => {
     await expect(run()).rejects.toMatchObject({ kind: 'server-unavailable' });
     expect(send).toHaveBeenCalledTimes(1);
     expect(sleeps).toEqual([]);
+  });
+
+  it('names timeout-seconds, not what was left of it, when time runs out', async () => {
+    // The second attempt had only the 10 s left after the 503's 5 s wait.
+    const { run } = harness([answer(503, {}, { retryAfter: '5' }), new TransportError('TIMEOUT', 'https://sso.example.com/x', 10_000)]);
+    await expect(run()).rejects.toThrow(/did not answer within 15 s \(timeout-seconds\)/);
   });
 
   it('gives each attempt only what is left of the budget', async () => {
