@@ -1,5 +1,6 @@
-// Sends one request (a form POST to Keycloak, JSON to GitHub's API) with @actions/http-client (which honours HTTPS_PROXY,
-// HTTP_PROXY and NO_PROXY). It never retries and never follows redirects: a
+// Sends one request (a form POST to Keycloak, JSON to GitHub's API) with
+// @actions/http-client, which honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. It
+// never retries (refresh.ts decides that) and never follows redirects: a
 // redirect would carry the credentials to wherever the Location points.
 import { HttpClient } from '@actions/http-client';
 import type { FormRequest } from './grant.js';
