@@ -1,9 +1,10 @@
 // Check mode: is the stored refresh token still alive, and for how long?
 // Introspection asks without using the token up; a refresh proves it by use
 // (and keeps an idle offline session alive). Pure apart from the injected transport.
-import { formatDuration } from './duration.js';
+import { formatDuration, formatInstant } from './duration.js';
 import { introspectionRequest } from './grant.js';
 import type { ActionInputs, CheckMethod } from './inputs.js';
+import { claimDate, claimsOf, readClaims } from './jwt-claims.js';
 import type { RefreshDeps } from './refresh.js';
 import { refreshTokens, sendClassified, withRetries } from './refresh.js';
 import { RefreshError, isDeadToken } from './refresh-error.js';
@@ -39,16 +40,17 @@ export async function checkToken(inputs: ActionInputs, deps: RefreshDeps): Promi
 async function introspect(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
   // Introspection uses nothing up, so any failure that may be passing is safe to retry.
   const answer = await withRetries({ ...inputs, retryAfterSend: true }, deps, (timeoutMs) =>
-    sendClassified(introspectionRequest(inputs), inputs, deps.send, timeoutMs),
+    sendClassified(introspectionRequest(inputs), inputs, deps.send, timeoutMs, 'the introspection'),
   );
-  const claims = parseIntrospection(answer.body);
+  const introspection = parseIntrospection(answer.body);
+  const claims = claimsOf(introspection);
   return {
     method: 'introspect',
-    active: claims.active === true,
-    kind: stringClaim(claims.typ),
-    client: stringClaim(claims.azp),
-    issuedAt: dateClaim(claims.iat),
-    expiresAt: dateClaim(claims.exp),
+    active: introspection.active === true,
+    kind: claims.typ,
+    client: claims.azp,
+    issuedAt: claimDate(claims.iat),
+    expiresAt: claimDate(claims.exp),
     inactiveReason: undefined,
     refreshed: undefined,
   };
@@ -57,12 +59,13 @@ async function introspect(inputs: ActionInputs, deps: RefreshDeps): Promise<Chec
 async function checkByRefresh(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
   try {
     const refreshed = await refreshTokens(inputs, deps);
+    const claims = readClaims(refreshed.refreshToken);
     return {
       method: 'refresh',
       active: true,
       kind: refreshed.refreshTokenKind,
-      client: inputs.clientId,
-      issuedAt: deps.now ? new Date(deps.now()) : new Date(),
+      client: claims?.azp ?? inputs.clientId,
+      issuedAt: claimDate(claims?.iat),
       expiresAt: refreshed.refreshExpiresAt,
       inactiveReason: undefined,
       refreshed,
@@ -96,7 +99,7 @@ export function judge(result: CheckResult, inputs: Pick<ActionInputs, 'minValidi
     };
   }
   const remainingSeconds = Math.max(0, Math.floor((result.expiresAt.getTime() - now.getTime()) / 1000));
-  const left = `expires in ${formatDuration(remainingSeconds)} (${result.expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z')})`;
+  const left = `expires in ${formatDuration(remainingSeconds)} (${formatInstant(result.expiresAt)})`;
   const token = result.method === 'refresh' ? `The new ${result.kind ?? 'refresh'} token` : `The stored ${result.kind ?? 'refresh'} token`;
   if (inputs.minValiditySeconds !== undefined && remainingSeconds < inputs.minValiditySeconds) {
     return { valid: false, level: 'failure', remainingSeconds, message: `${token} ${left}: less than min-validity (${formatDuration(inputs.minValiditySeconds)}). Log in again and update the secret.` };
@@ -118,14 +121,4 @@ function parseIntrospection(body: string): Record<string, unknown> {
     throw new RefreshError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
   }
   return json as Record<string, unknown>;
-}
-
-function stringClaim(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function dateClaim(value: unknown): Date | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
-  const date = new Date(value * 1000);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }

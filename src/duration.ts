@@ -1,4 +1,5 @@
-// Durations as users write them in workflows: 90m, 12h, 7d, 1d12h, 45s, or plain seconds.
+// Durations as users write them in workflows (90m, 12h, 7d, 1d12h, 45s, or
+// plain seconds), and instants as outputs and messages show them.
 
 const UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
 
@@ -22,4 +23,9 @@ export function formatDuration(totalSeconds: number): string {
     if (amount > 0) parts.push(`${amount}${unit}`);
   }
   return parts.slice(0, 3).join(' ') || '0s';
+}
+
+/** ISO 8601 UTC to the second: 2026-11-26T10:00:00Z. */
+export function formatInstant(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

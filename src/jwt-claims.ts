@@ -16,21 +16,32 @@ export interface TokenClaims {
 
 /** The claims that are present with the expected type; undefined when the token is not a JWT. */
 export function readClaims(token: string): TokenClaims | undefined {
-  let payload: Record<string, unknown>;
   try {
-    payload = jwtDecode<Record<string, unknown>>(token);
+    return claimsOf(jwtDecode<unknown>(token));
   } catch {
     return undefined;
   }
-  if (typeof payload !== 'object' || payload === null) return undefined;
+}
+
+/** The well-typed claims of a decoded token or an introspection answer; the rest is dropped. */
+export function claimsOf(payload: unknown): TokenClaims {
   const claims: TokenClaims = {};
+  if (typeof payload !== 'object' || payload === null) return claims;
+  const fields = payload as Record<string, unknown>;
   for (const key of ['exp', 'iat'] as const) {
-    const value = payload[key];
+    const value = fields[key];
     if (typeof value === 'number' && Number.isFinite(value)) claims[key] = value;
   }
   for (const key of ['typ', 'azp', 'iss', 'sid', 'scope'] as const) {
-    const value = payload[key];
-    if (typeof value === 'string') claims[key] = value;
+    const value = fields[key];
+    if (typeof value === 'string' && value !== '') claims[key] = value;
   }
   return claims;
+}
+
+/** An `exp` or `iat` claim as a date; undefined when absent or past what a Date can hold. */
+export function claimDate(seconds: number | undefined): Date | undefined {
+  if (seconds === undefined) return undefined;
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }

@@ -1,7 +1,7 @@
 // What the action publishes, as plain data: step outputs, env exports and the
 // job summary rows. Pure; publish.ts hands these to the runner.
 import type { CheckResult, Verdict } from './check.js';
-import { formatDuration } from './duration.js';
+import { formatDuration, formatInstant } from './duration.js';
 import type { ActionInputs } from './inputs.js';
 import type { TokenResult } from './token-result.js';
 
@@ -34,10 +34,9 @@ export function stepOutputs(result: TokenResult): Record<string, string> {
 }
 
 export function envExports(result: TokenResult): Record<string, string> {
-  const env: Record<string, string> = {
-    [ENV_NAMES.accessToken]: result.accessToken,
-    [ENV_NAMES.refreshToken]: result.refreshToken,
-  };
+  const env: Record<string, string> = { [ENV_NAMES.accessToken]: result.accessToken };
+  // A client-credentials login returns no refresh token: nothing to export then.
+  if (result.refreshToken !== '') env[ENV_NAMES.refreshToken] = result.refreshToken;
   if (result.idToken !== undefined) env[ENV_NAMES.idToken] = result.idToken;
   return env;
 }
@@ -99,5 +98,5 @@ function numberOrEmpty(value: number | undefined): string {
 }
 
 function isoOrEmpty(date: Date | undefined): string {
-  return date === undefined ? '' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return date === undefined ? '' : formatInstant(date);
 }

@@ -56,7 +56,8 @@ function publishTokens(inputs: ActionInputs, result: TokenResult): void {
     for (const [name, value] of Object.entries(envExports(result))) core.exportVariable(name, value);
   }
   if (result.rotated) core.warning(rotationWarning());
-  core.info(`Refreshed tokens for client '${inputs.clientId}' in realm '${inputs.realm}'.`);
+  const how = result.grant === 'refresh_token' ? 'Refreshed tokens' : `Logged in with the ${result.grant} grant`;
+  core.info(`${how} for client '${inputs.clientId}' in realm '${inputs.realm}'.`);
 }
 
 function writeAccessTokenFile(accessToken: string): string {

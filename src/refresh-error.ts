@@ -15,6 +15,7 @@ export type FailureKind =
   | 'user-disabled'
   | 'refresh-rejected'
   | 'request-rejected'
+  | 'login-rejected'
   | 'client-secret-rejected'
   | 'client-unknown'
   | 'realm-unknown'
@@ -62,6 +63,8 @@ export class RefreshError extends Error {
 }
 
 export interface RefreshContext {
+  /** What Keycloak refused, for the message: 'the refresh', 'the introspection', a fallback login. */
+  attempted: string;
   tokenUrl: string;
   realm: string;
   clientId: string;
@@ -83,9 +86,15 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
   const oauth = readOAuthError(answer);
   const quoted = oauth === undefined ? `HTTP ${status}` : `${status} ${quote(oauth)}`;
   const fail = (kind: FailureKind, text: string): RefreshError =>
-    new RefreshError(kind, `Keycloak refused the refresh (${quoted}): ${text}`, status);
+    new RefreshError(kind, `Keycloak refused ${context.attempted} (${quoted}): ${text}`, status);
 
   if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
+  if (/not allowed for direct access grants/i.test(oauth?.description ?? '')) {
+    return fail('request-rejected', "the client does not allow the password grant: enable 'Direct access grants' on it, or use another fallback.");
+  }
+  if (/not enabled to retrieve service account/i.test(oauth?.description ?? '')) {
+    return fail('request-rejected', "the client has no service account: enable 'Service accounts roles' on it, or use another fallback.");
+  }
   // The token endpoint says unauthorized_client for a wrong secret; introspection says invalid_client.
   const secretRejected = oauth?.error === 'invalid_client' && /authentication failed/i.test(oauth.description);
   if ((oauth?.error === 'unauthorized_client' || secretRejected) && status === 401) {
@@ -135,6 +144,16 @@ function classifyInvalidGrant(
   }
   if (text === 'user disabled') {
     return fail('user-disabled', 'the user the token belongs to is disabled in Keycloak. Ask an administrator to enable the user, or use another account.');
+  }
+  // The password grant's answers (fallback: password).
+  if (text === 'account disabled') {
+    return fail('user-disabled', 'the user is disabled in Keycloak. Ask an administrator to enable the user, or use another account.');
+  }
+  if (text === 'invalid user credentials') {
+    return fail('login-rejected', 'the username or password is wrong. Check the username and password inputs.');
+  }
+  if (text.includes('not fully set up')) {
+    return fail('login-rejected', 'the user has required actions pending (e.g. update password, verify e-mail): finish them in a browser once.');
   }
   if (text.includes('invalid token issuer') || (text === 'invalid refresh token' && issuerDiffers(context))) {
     return fail('refresh-token-wrong-issuer', `the token was issued by ${context.tokenIssuer ?? 'another URL'}, but this refresh went to ${context.realmUrl}. A refresh must use the same scheme, host, port and path as the login: set keycloak-url and realm to match the issuer.`);

@@ -69,12 +69,16 @@ export async function withRetries<T>(
   }
 }
 
-/** Sends one request; a 2xx answer comes back, anything else is thrown as a classified RefreshError. */
+/**
+ * Sends one request; a 2xx answer comes back, anything else is thrown as a
+ * classified RefreshError whose message names what was `attempted`.
+ */
 export async function sendClassified(
   request: FormRequest,
   inputs: ActionInputs,
   send: SendForm,
   timeoutMs: number,
+  attempted = 'the refresh',
 ): Promise<HttpAnswer> {
   let answer: HttpAnswer;
   try {
@@ -85,6 +89,7 @@ export async function sendClassified(
   }
   if (answer.status >= 200 && answer.status < 300) return answer;
   throw classifyAnswer(answer, {
+    attempted,
     tokenUrl: request.url,
     realm: inputs.realm,
     clientId: inputs.clientId,

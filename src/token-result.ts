@@ -1,5 +1,6 @@
 // Turns Keycloak's success body into what the action publishes. Pure.
-import { readClaims } from './jwt-claims.js';
+import type { TokenClaims } from './jwt-claims.js';
+import { claimDate, readClaims } from './jwt-claims.js';
 import { RefreshError } from './refresh-error.js';
 
 export type Grant = 'refresh_token' | 'password' | 'client_credentials';
@@ -39,7 +40,8 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
   const newRefreshToken = nonEmptyString(json.refresh_token);
   const refreshToken = newRefreshToken ?? sentRefreshToken;
   const expiresIn = positiveSeconds(json.expires_in);
-  const refreshExpiry = refreshTokenExpiry(refreshToken, positiveSeconds(json.refresh_expires_in), requestedAt);
+  const claims = refreshToken === '' ? undefined : readClaims(refreshToken);
+  const refreshExpiry = refreshTokenExpiry(claims, positiveSeconds(json.refresh_expires_in), requestedAt);
   return {
     grant,
     accessToken,
@@ -52,7 +54,7 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
     expiresAt: expiresIn === undefined ? undefined : addSeconds(requestedAt, expiresIn),
     ...refreshExpiry,
     rotated: grant === 'refresh_token' && newRefreshToken !== undefined && newRefreshToken !== sentRefreshToken,
-    refreshTokenKind: refreshToken === '' ? undefined : readClaims(refreshToken)?.typ,
+    refreshTokenKind: claims?.typ,
   };
 }
 
@@ -72,15 +74,14 @@ function parseJsonObject(body: string): Record<string, unknown> {
 // refresh_expires_in wins when given; otherwise the token's own exp claim. With
 // neither (an offline token without a max lifetime) the expiry is unknown.
 function refreshTokenExpiry(
-  refreshToken: string,
+  claims: TokenClaims | undefined,
   refreshExpiresIn: number | undefined,
   requestedAt: Date,
 ): Pick<TokenResult, 'refreshExpiresIn' | 'refreshExpiresAt'> {
   if (refreshExpiresIn !== undefined) {
     return { refreshExpiresIn, refreshExpiresAt: addSeconds(requestedAt, refreshExpiresIn) };
   }
-  const exp = readClaims(refreshToken)?.exp;
-  const expiresAt = exp === undefined ? undefined : validDate(exp * 1000);
+  const expiresAt = claimDate(claims?.exp);
   if (expiresAt === undefined) return { refreshExpiresIn: undefined, refreshExpiresAt: undefined };
   const remaining = Math.max(0, Math.floor((expiresAt.getTime() - requestedAt.getTime()) / 1000));
   return { refreshExpiresIn: remaining, refreshExpiresAt: expiresAt };
@@ -105,9 +106,4 @@ function positiveSeconds(value: unknown): number | undefined {
 
 function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
-}
-
-function validDate(ms: number): Date | undefined {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }

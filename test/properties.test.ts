@@ -9,6 +9,7 @@ import { parseTokenResponse } from '../src/token-result.js';
 
 const requestedAt = new Date('2026-11-26T00:00:00Z');
 const context = {
+  attempted: 'the refresh',
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',

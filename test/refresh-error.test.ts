@@ -4,6 +4,7 @@ import { classifyAnswer, classifyTransportError, isDeadToken, parseRetryAfter } 
 import { TransportError } from '../src/transport.js';
 
 const context: RefreshContext = {
+  attempted: 'the refresh',
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
@@ -44,6 +45,11 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['503 JSON', oauth(503, 'temporarily_unavailable'), 'server-unavailable', 'Try again later'],
   ['200-range nonsense on 400', { status: 400, contentType: 'text/plain', body: 'nope' }, 'unexpected-answer', 'text/plain'],
   ['redirect', { status: 302, contentType: '', body: '', location: 'https://login.example.com/sso?token=x' } as never, 'unexpected-answer', 'https://login.example.com/sso)'],
+  ['login: wrong password', oauth(400, 'invalid_grant', 'Invalid user credentials'), 'login-rejected', 'the username or password is wrong'],
+  ['login: required actions', oauth(400, 'invalid_grant', 'Account is not fully set up'), 'login-rejected', 'required actions pending'],
+  ['login: user disabled', oauth(400, 'invalid_grant', 'Account disabled'), 'user-disabled', 'the user is disabled'],
+  ['login: no direct access grants', oauth(400, 'unauthorized_client', 'Client not allowed for direct access grants'), 'request-rejected', "enable 'Direct access grants'"],
+  ['login: no service account', oauth(401, 'unauthorized_client', 'Client not enabled to retrieve service account'), 'request-rejected', "enable 'Service accounts roles'"],
   ['other OAuth error', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'request-rejected', 'did not accept'],
 ];
 
@@ -61,6 +67,11 @@ describe('classifyAnswer', () => {
     expect(classifyAnswer(oauth(400, 'invalid_grant', 'Token is not active'), context).message).toMatch(
       /^Keycloak refused the refresh \(400 invalid_grant: "Token is not active"\): /,
     );
+  });
+
+  it('names what Keycloak refused', () => {
+    const error = classifyAnswer(oauth(401, 'invalid_client', 'Client authentication failed.'), { ...context, attempted: 'the introspection' });
+    expect(error.message).toMatch(/^Keycloak refused the introspection \(401 invalid_client: "Client authentication failed\."\): the client secret/);
   });
 
   it('blames the URL when the token was issued elsewhere', () => {

@@ -2,8 +2,8 @@
 // here): it holds a libsodium key pair, serves the public key, and opens what
 // is PUT, so tests can read back the stored value.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import sodium from 'libsodium-wrappers';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface FakeGitHubApi {
   url: string;
@@ -46,16 +46,11 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
       send(404, { message: 'Not Found' });
     });
   });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: await listenOnLoopback(server),
     stored,
     requests,
     failWith: (status) => (failure = status),
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    close: () => closeServer(server),
   };
 }

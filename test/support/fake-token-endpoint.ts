@@ -2,7 +2,7 @@
 // Keycloak suite lives in test/integration; this one only plays back answers.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface RecordedRequest {
   method: string;
@@ -37,17 +37,11 @@ export async function startFakeEndpoint(): Promise<FakeEndpoint> {
       responder(recorded, res);
     });
   });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: await listenOnLoopback(server),
     requests,
     respondWith: (next) => (responder = next),
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
+    close: () => closeServer(server),
   };
 }
 
