@@ -4,11 +4,13 @@
 // repeats its value, because the value may be a secret.
 
 import { parseDuration } from './duration.js';
+import { realmUrl } from './keycloak/endpoint.js';
 
-export type ClientAuth = 'post' | 'basic';
+export type ClientAuth = 'post' | 'basic' | 'github-oidc';
 export type Mode = 'refresh' | 'check';
 export type CheckMethod = 'introspect' | 'refresh';
 export type Fallback = 'none' | 'password' | 'client-credentials';
+export type Rotation = 'off' | 'on';
 
 export interface ActionInputs {
   mode: Mode;
@@ -23,7 +25,9 @@ export interface ActionInputs {
   clientId: string;
   clientSecret: string | undefined;
   clientAuth: ClientAuth;
-  /** '' only when a fallback login replaces the refresh. */
+  /** The audience asked for the job's GitHub OIDC token, with client-auth: github-oidc. */
+  oidcAudience: string | undefined;
+  /** '' when a fallback login, or client-auth: github-oidc's client credentials grant, replaces the refresh. */
   refreshToken: string;
   /** How to log in when the refresh token is dead (or not given). */
   fallback: Fallback;
@@ -36,6 +40,8 @@ export interface ActionInputs {
   /** Further attempts after the first, for failures retry.ts calls safe. */
   retries: number;
   retryAfterSend: boolean;
+  /** Whether the realm revokes a refresh token once used (Keycloak's "Revoke Refresh Token"). */
+  rotation: Rotation;
   /** Raw ca-certificate input (PEM text or a file path); ca-certificates.ts reads it. */
   caCertificate: string;
   /** Where a new refresh token is stored back, when asked. */
@@ -81,17 +87,25 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const clientId = requiredSingleLine(read, 'client-id');
   const clientSecret = optionalSingleLine(read, 'client-secret');
   const clientAuth = parseClientAuth(read('client-auth'), clientSecret);
+  const oidcAudience = parseOidcAudience(read('oidc-audience'), clientAuth, realmUrl(keycloakUrl, realm));
+  // Without a secret only github-oidc makes a confidential client.
+  const confidential = clientSecret !== undefined || clientAuth === 'github-oidc';
   const mode = parseChoice(read('mode'), 'mode', ['refresh', 'check'] as const, 'refresh');
-  const { fallback, username, password } = parseFallback(read, clientSecret, mode);
-  const refreshToken = fallback !== 'none' && read('refresh-token').trim() === '' ? '' : parseToken(read('refresh-token'), 'refresh-token');
+  const { fallback, username, password } = parseFallback(read, confidential, mode);
+  const loginInstead = mode === 'refresh' && (fallback !== 'none' || clientAuth === 'github-oidc');
+  const refreshToken = loginInstead && read('refresh-token').trim() === '' ? '' : parseToken(read('refresh-token'), 'refresh-token');
   const scope = optionalSingleLine(read, 'scope');
   const timeoutMs = parseTimeoutSeconds(read('timeout-seconds')) * 1000;
   const exportEnv = parseBoolean(read('export-env'), 'export-env', false);
   const tokenFile = parseBoolean(read('token-file'), 'token-file', false);
   const retries = parseRetries(read('retries'));
   const retryAfterSend = parseBoolean(read('retry-after-send'), 'retry-after-send', false);
+  const rotation = parseChoice(read('rotation'), 'rotation', ['off', 'on'] as const, 'off');
+  if (rotation === 'on' && retryAfterSend) {
+    throw new InputError('retry-after-send', "must stay 'false' with rotation: on: a resent refresh would present a used-up token, and Keycloak then revokes the whole chain");
+  }
   const caCertificate = read('ca-certificate');
-  const checkMethod = parseCheckMethod(read('check-method'), clientSecret);
+  const checkMethod = parseCheckMethod(read('check-method'), confidential);
   const { minValiditySeconds, warnValiditySeconds } = parseThresholds(read, mode);
   const updateSecret = parseSecretUpdate(read, mode, checkMethod);
   return {
@@ -105,6 +119,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
       clientId,
       clientSecret,
       clientAuth,
+      oidcAudience,
       refreshToken,
       fallback,
       username,
@@ -115,6 +130,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
       tokenFile,
       retries,
       retryAfterSend,
+      rotation,
       caCertificate,
       updateSecret,
     },
@@ -192,7 +208,7 @@ function parseSecretUpdate(read: InputReader, mode: Mode, checkMethod: CheckMeth
   return { name, environment, githubToken };
 }
 
-function parseFallback(read: InputReader, clientSecret: string | undefined, mode: Mode): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {
+function parseFallback(read: InputReader, confidential: boolean, mode: Mode): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {
   const fallback = parseChoice(read('fallback'), 'fallback', ['none', 'password', 'client-credentials'] as const, 'none');
   if (mode === 'check' && fallback !== 'none') {
     throw new InputError('fallback', 'only applies with mode: refresh: a check must report a dead token, not log in around it');
@@ -205,18 +221,18 @@ function parseFallback(read: InputReader, clientSecret: string | undefined, mode
   } else if (username !== undefined || password !== undefined) {
     throw new InputError(username !== undefined ? 'username' : 'password', "is only used with fallback: password");
   }
-  if (fallback === 'client-credentials' && clientSecret === undefined) {
-    throw new InputError('fallback', "is 'client-credentials' but client-secret is empty: only a confidential client with a service account can log in that way");
+  if (fallback === 'client-credentials' && !confidential) {
+    throw new InputError('fallback', "is 'client-credentials' but client-secret is empty (and client-auth is not github-oidc): only a confidential client with a service account can log in that way");
   }
   return { fallback, username, password };
 }
 
-function parseCheckMethod(raw: string, clientSecret: string | undefined): CheckMethod {
+function parseCheckMethod(raw: string, confidential: boolean): CheckMethod {
   const value = parseChoice(raw, 'check-method', ['auto', 'introspect', 'refresh'] as const, 'auto');
-  if (value === 'introspect' && clientSecret === undefined) {
+  if (value === 'introspect' && !confidential) {
     throw new InputError('check-method', "is 'introspect' but client-secret is empty: Keycloak lets only confidential clients introspect (use 'refresh')");
   }
-  if (value === 'auto') return clientSecret === undefined ? 'refresh' : 'introspect';
+  if (value === 'auto') return confidential ? 'introspect' : 'refresh';
   return value;
 }
 
@@ -236,10 +252,25 @@ function parseThresholds(read: InputReader, mode: Mode): Pick<ActionInputs, 'min
 }
 
 function parseClientAuth(raw: string, clientSecret: string | undefined): ClientAuth {
-  const value = parseChoice(raw, 'client-auth', ['post', 'basic'] as const, 'post');
+  const value = parseChoice(raw, 'client-auth', ['post', 'basic', 'github-oidc'] as const, 'post');
   if (value === 'basic' && clientSecret === undefined) {
     throw new InputError('client-auth', "is 'basic' but client-secret is empty: Basic auth needs the client secret");
   }
+  if (value === 'github-oidc' && clientSecret !== undefined) {
+    throw new InputError('client-secret', "is set, but client-auth: github-oidc authenticates with the job's OIDC token instead: remove client-secret");
+  }
+  return value;
+}
+
+// Keycloak wants the realm's issuer URL as the assertion's only audience.
+function parseOidcAudience(raw: string, clientAuth: ClientAuth, realmIssuer: string): string | undefined {
+  const value = raw.trim();
+  if (clientAuth !== 'github-oidc') {
+    if (value !== '') throw new InputError('oidc-audience', 'is only used with client-auth: github-oidc');
+    return undefined;
+  }
+  if (value === '') return realmIssuer;
+  if (/\s/.test(value)) throw new InputError('oidc-audience', 'must be one audience without spaces, e.g. the realm issuer https://sso.example.com/realms/ci');
   return value;
 }
 

@@ -12,6 +12,9 @@ export interface TokenClaims {
   iss?: string;
   sid?: string;
   scope?: string;
+  sub?: string;
+  /** Always a list here, as JWT allows a string or an array. */
+  aud?: string[];
 }
 
 /** The claims that are present with the expected type; undefined when the token is not a JWT. */
@@ -32,10 +35,12 @@ export function claimsOf(payload: unknown): TokenClaims {
     const value = fields[key];
     if (typeof value === 'number' && Number.isFinite(value)) claims[key] = value;
   }
-  for (const key of ['typ', 'azp', 'iss', 'sid', 'scope'] as const) {
+  for (const key of ['typ', 'azp', 'iss', 'sid', 'scope', 'sub'] as const) {
     const value = fields[key];
     if (typeof value === 'string' && value !== '') claims[key] = value;
   }
+  const aud = typeof fields.aud === 'string' ? [fields.aud] : fields.aud;
+  if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) claims.aud = aud as string[];
   return claims;
 }
 

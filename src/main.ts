@@ -2,19 +2,21 @@
 // apart by the state the main step saves (as actions/checkout does).
 import * as core from '@actions/core';
 import { readCaCertificates, trustCertificates } from './ca-certificates.js';
-import { checkToken, judge } from './check.js';
-import { tokenEndpoint } from './endpoint.js';
-import type { SecretTarget } from './github-secret.js';
-import { SecretUpdateError, updateSecret } from './github-secret.js';
+import { idTokenFetcher } from './github/oidc-token.js';
+import type { SecretTarget } from './github/github-secret.js';
+import { updateSecret } from './github/github-secret.js';
+import { sealForGitHub } from './github/sealed-box.js';
 import type { ActionInputs } from './inputs.js';
 import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
-import { obtainTokens } from './login.js';
+import { checkToken, judge } from './keycloak/check.js';
+import { clientAuthentication } from './keycloak/client-auth/index.js';
+import { tokenEndpoint } from './keycloak/endpoint.js';
+import type { KeycloakDeps, RetryNotice } from './keycloak/exchange.js';
+import { obtainTokens } from './keycloak/obtain-tokens.js';
+import type { TokenResult } from './keycloak/token-result.js';
+import { describeFailure } from './failure.js';
 import { STATE_TOKEN_FILE, mask, publish, publishCheck } from './publish.js';
-import type { RetryNotice } from './refresh.js';
-import { RefreshError } from './refresh-error.js';
-import { sealForGitHub } from './sealed-box.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
-import type { TokenResult } from './token-result.js';
 import { sendForm, sendRequest } from './transport.js';
 
 const STATE_IS_POST = 'is-post';
@@ -38,13 +40,15 @@ async function mainStep(): Promise<void> {
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
   for (const warning of warnings) core.warning(warning);
   trustCertificates(readCaCertificates(inputs.caCertificate));
-  const clientKind = inputs.clientSecret === undefined ? 'public client' : `confidential client, secret sent by ${inputs.clientAuth}`;
-  core.debug(`Token endpoint ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)}, client '${inputs.clientId}' (${clientKind}), mode ${inputs.mode}`);
-  const deps = {
+  const deps: KeycloakDeps = {
     send: sendForm,
+    // Checked before any request: without id-token permission nothing is sent to Keycloak.
+    fetchIdToken: inputs.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, fetchMaskedIdToken) : undefined,
     onRetry: ({ attempt, delayMs, error }: RetryNotice) =>
       core.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
   };
+  const { description } = clientAuthentication(inputs, deps.fetchIdToken);
+  core.debug(`Token endpoint ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)}, ${description}, mode ${inputs.mode}`);
   // Known before the refresh: a rotated token must not be lost to a missing setting.
   const target = secretTarget(inputs);
   let result: TokenResult | undefined;
@@ -59,6 +63,13 @@ async function mainStep(): Promise<void> {
     await publish(inputs, result);
   }
   if (target && result) await storeNewRefreshToken(target, inputs, result);
+}
+
+// getIDToken masks the token itself; masked here too so that this never depends on it.
+async function fetchMaskedIdToken(audience: string): Promise<string> {
+  const token = await core.getIDToken(audience);
+  mask([token]);
+  return token;
 }
 
 function secretTarget(inputs: ActionInputs): SecretTarget | undefined {
@@ -81,11 +92,10 @@ async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, 
 }
 
 function fail(error: unknown): void {
-  if (error instanceof InputError || error instanceof RefreshError || error instanceof SecretUpdateError) {
-    core.setFailed(error.message);
-  } else {
-    core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const { kind, message } = describeFailure(error);
+  // Before the step fails, so that `if: failure()` steps can branch on it.
+  core.setOutput('failure-kind', kind);
+  core.setFailed(message);
   // The runner hides ::debug:: lines unless debug is on; do not even write the stack otherwise.
   if (core.isDebug() && error instanceof Error && error.stack) core.debug(error.stack);
 }

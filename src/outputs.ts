@@ -1,9 +1,9 @@
 // What the action publishes, as plain data: step outputs, env exports and the
 // job summary rows. Pure; publish.ts hands these to the runner.
-import type { CheckResult, Verdict } from './check.js';
+import type { CheckResult, Verdict } from './keycloak/check.js';
 import { formatDuration, formatInstant } from './duration.js';
 import type { ActionInputs } from './inputs.js';
-import type { TokenResult } from './token-result.js';
+import type { TokenResult } from './keycloak/token-result.js';
 
 export const ENV_NAMES = {
   accessToken: 'KEYCLOAK_ACCESS_TOKEN',
@@ -89,8 +89,23 @@ export function checkSummaryRows(inputs: ActionInputs, result: CheckResult, verd
   ];
 }
 
-export function rotationWarning(): string {
-  return 'Keycloak issued a new refresh token. If the realm has "Revoke Refresh Token" on, the stored refresh-token secret is now used up: save the refresh-token output before the next run.';
+/**
+ * Keycloak returns a new refresh token on every refresh, rotation on or off,
+ * so a new token alone is no reason to warn. The stored one is used up only
+ * when the realm revokes used tokens (rotation: on), and then the user must
+ * act unless update-secret stores the new one.
+ */
+export function rotationNotice(inputs: Pick<ActionInputs, 'rotation' | 'updateSecret'>): { mustAct: boolean; message: string } {
+  if (inputs.rotation === 'off') {
+    return { mustAct: false, message: 'Keycloak issued a new refresh token, as it does on every refresh; with rotation: off the stored one keeps working.' };
+  }
+  if (inputs.updateSecret !== undefined) {
+    return { mustAct: false, message: `Keycloak issued a new refresh token and used up the stored one (rotation: on); update-secret stores the new one in ${inputs.updateSecret.name}.` };
+  }
+  return {
+    mustAct: true,
+    message: 'The realm revokes used refresh tokens (rotation: on), so the stored refresh-token secret is now used up: store the refresh-token output before the next run, e.g. with update-secret.',
+  };
 }
 
 function numberOrEmpty(value: number | undefined): string {

@@ -1,19 +1,19 @@
 // The runner side of the action: masking, outputs, env, token file, summary.
 // Everything that talks to the runner through @actions/core lives here and in main.ts.
 import * as core from '@actions/core';
-import type { CheckResult, Verdict } from './check.js';
+import type { CheckResult, Verdict } from './keycloak/check.js';
 import type { ActionInputs } from './inputs.js';
 import {
   checkOutputs,
   checkSummaryRows,
   envExports,
-  rotationWarning,
+  rotationNotice,
   secretValues,
   stepOutputs,
   summaryRows,
 } from './outputs.js';
 import { tokenFileParent, writeTokenFile } from './token-file.js';
-import type { TokenResult } from './token-result.js';
+import type { TokenResult } from './keycloak/token-result.js';
 
 export const STATE_TOKEN_FILE = 'token-file';
 
@@ -42,7 +42,10 @@ export async function publishCheck(inputs: ActionInputs, result: CheckResult, ve
   if (result.refreshed) publishTokens(inputs, result.refreshed);
   for (const [name, value] of Object.entries(checkOutputs(result, verdict))) core.setOutput(name, value);
   await writeSummary('Keycloak token check', checkSummaryRows(inputs, result, verdict));
-  if (verdict.level === 'failure') core.setFailed(verdict.message);
+  if (verdict.level === 'failure') {
+    core.setOutput('failure-kind', verdict.failureKind ?? 'refresh-token-inactive');
+    core.setFailed(verdict.message);
+  }
   else if (verdict.level === 'warning') core.warning(verdict.message);
   else core.info(verdict.message);
 }
@@ -55,7 +58,11 @@ function publishTokens(inputs: ActionInputs, result: TokenResult): void {
   if (inputs.exportEnv) {
     for (const [name, value] of Object.entries(envExports(result))) core.exportVariable(name, value);
   }
-  if (result.rotated) core.warning(rotationWarning());
+  if (result.rotated) {
+    const notice = rotationNotice(inputs);
+    if (notice.mustAct) core.warning(notice.message);
+    else core.debug(notice.message);
+  }
   const how = result.grant === 'refresh_token' ? 'Refreshed tokens' : `Logged in with the ${result.grant} grant`;
   core.info(`${how} for client '${inputs.clientId}' in realm '${inputs.realm}'.`);
 }

@@ -3,7 +3,12 @@
 // never retries (refresh.ts decides that) and never follows redirects: a
 // redirect would carry the credentials to wherever the Location points.
 import { HttpClient } from '@actions/http-client';
-import type { FormRequest } from './grant.js';
+
+export interface FormRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
 
 export interface HttpAnswer {
   status: number;

@@ -53,6 +53,11 @@ const cases: [string, string, Record<string, string>][] = [
   ['scope', 'a line break inside', { scope: 'openid\nemail' }],
   ['retries', 'absurdly many', { retries: '1000' }],
   ['retry-after-send', 'not a boolean', { 'retry-after-send': 'rotation is off' }],
+  ['retry-after-send', 'true with rotation on', { 'retry-after-send': 'true', rotation: 'on' }],
+  ['rotation', 'an unknown value', { rotation: 'sometimes' }],
+  ['client-secret', 'set with client-auth github-oidc', { 'client-auth': 'github-oidc' }],
+  ['oidc-audience', 'without client-auth github-oidc', { 'oidc-audience': 'https://sso.example.com/realms/test' }],
+  ['oidc-audience', 'two audiences', { 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'a b' }],
 ];
 
 describe('bad inputs, run through dist/index.js under Node 24', () => {
@@ -65,7 +70,7 @@ describe('bad inputs, run through dist/index.js under Node 24', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(new RegExp(`^::error::Input '${input}' [^%]+$`));
     expect(endpoint.requests.length).toBe(before);
-    expect(run.outputs).toEqual({});
+    expect(run.outputs).toEqual({ 'failure-kind': 'input' });
     const secrets = [overrides['refresh-token'] ?? refreshToken, overrides['client-secret'] ?? clientSecret].filter((s) => s.trim() !== '');
     expectNoLeaks(run, secrets);
     expect(visibleLog(run)).not.toContain('hunter2');

@@ -71,13 +71,18 @@ describe('run (main step)', () => {
     expect(outputs['expires-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
-  it('warns that the refresh token rotated, and only then', async () => {
+  it('stays quiet about a new refresh token unless the realm revokes the stored one', async () => {
+    const warnings = () => rec().calls.filter((c) => c.fn === 'warning').map((c) => c.args[0]);
     await run();
-    expect(rec().calls.filter((c) => c.fn === 'warning')).toHaveLength(1);
+    expect(warnings()).toEqual([]);
     rec().reset();
-    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': newRefresh });
+    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': 'eyJ.old', rotation: 'on' });
     await run();
-    expect(rec().calls.filter((c) => c.fn === 'warning')).toHaveLength(0);
+    expect(warnings()).toEqual([expect.stringMatching(/^The realm revokes used refresh tokens \(rotation: on\), so the stored refresh-token secret is now used up: .*update-secret/)]);
+    rec().reset();
+    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': newRefresh, rotation: 'on' });
+    await run();
+    expect(warnings()).toEqual([]);
   });
 
   it('exports env vars and writes the token file when asked', async () => {
@@ -112,13 +117,13 @@ describe('run (main step)', () => {
     expect(rec().outputs()['access-token']).toBe('access-AAA');
   });
 
-  it('fails with one classified line and sets no output', async () => {
+  it('fails with one classified line and sets only failure-kind', async () => {
     endpoint.respondWith((_, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token is not active' }));
     await run();
     const failed = rec().calls.filter((c) => c.fn === 'setFailed');
     expect(failed).toHaveLength(1);
     expect(failed[0]?.args[0]).toMatch(/^Keycloak refused the refresh \(400 invalid_grant: "Token is not active"\): the refresh token has expired/);
-    expect(rec().outputs()).toEqual({});
+    expect(rec().outputs()).toEqual({ 'failure-kind': 'refresh-token-expired' });
   });
 
   it('rejects bad input before any request, masking the raw secrets first', async () => {
@@ -149,6 +154,7 @@ describe('run (check mode)', () => {
       'token-kind': 'Offline',
       'refresh-expires-at': new Date(exp * 1000).toISOString().replace('.000Z', 'Z'),
       'refresh-remaining-seconds': expect.stringMatching(/^35\d\d$/),
+      'failure-kind': 'refresh-token-expiring',
     });
     const failed = rec().calls.findIndex((c) => c.fn === 'setFailed');
     expect(rec().calls[failed]?.args[0]).toMatch(/less than min-validity \(1d\)/);
@@ -180,5 +186,43 @@ describe('run (post step)', () => {
     rec().state['is-post'] = 'true';
     await run();
     expect(rec().calls).toEqual([]);
+  });
+});
+
+describe('run with client-auth: github-oidc', () => {
+  const oidcToken = fakeJwt({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:acme/pipeline:ref:refs/heads/main', jti: 'j1' });
+  beforeEach(() => {
+    Object.assign(rec().inputs, { 'client-auth': 'github-oidc', 'client-secret': '' });
+    rec().core.getIDToken.mockImplementation(async () => oidcToken);
+  });
+
+  it('fails before any request when the job has no id-token permission', async () => {
+    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', '');
+    const before = endpoint.requests.length;
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'setFailed').map((c) => c.args[0])).toEqual([
+      expect.stringMatching(/runner offers none \(ACTIONS_ID_TOKEN_REQUEST_URL is not set\): add `permissions: id-token: write` to the job/),
+    ]);
+    expect(rec().outputs()).toEqual({ 'failure-kind': 'github-oidc-unavailable' });
+    expect(endpoint.requests.length).toBe(before);
+    expect(rec().core.getIDToken).not.toHaveBeenCalled();
+  });
+
+  it("sends the job's OIDC token for the realm's issuer as client assertion, masked first", async () => {
+    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', 'http://127.0.0.1:9/token?api-version=2.0');
+    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'runner-request-token');
+    const before = endpoint.requests.length;
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'setFailed')).toEqual([]);
+    expect(rec().core.getIDToken).toHaveBeenCalledWith(`${endpoint.baseUrl}/realms/test`);
+    const form = Object.fromEntries(endpoint.requests[before]?.form ?? []);
+    expect(form).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: sentRefresh,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: oidcToken,
+    });
+    expect(rec().lastMaskOf(oidcToken)).toBeGreaterThanOrEqual(0);
+    expect(rec().firstExposure(oidcToken)).toBe(-1);
   });
 });

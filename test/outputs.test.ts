@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { envExports } from '../src/outputs.js';
-import { parseTokenResponse } from '../src/token-result.js';
+import { parseTokenResponse } from '../src/keycloak/token-result.js';
 
 describe('envExports', () => {
   it('exports no refresh token when the grant returned none (client credentials)', () => {

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError, parseInputs } from '../src/inputs.js';
 import { readClaims } from '../src/jwt-claims.js';
-import { RefreshError, classifyAnswer } from '../src/refresh-error.js';
-import { parseTokenResponse } from '../src/token-result.js';
+import { RefreshError, classifyAnswer } from '../src/keycloak/refresh-error.js';
+import { parseTokenResponse } from '../src/keycloak/token-result.js';
 
 const requestedAt = new Date('2026-11-26T00:00:00Z');
 const context = {
@@ -13,6 +13,8 @@ const context = {
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
+  clientAuth: 'post' as const,
+  assertion: undefined,
   tokenIssuer: undefined,
   realmUrl: 'https://sso.example.com/realms/test',
 };
@@ -78,8 +80,8 @@ describe('properties', () => {
   });
 
   it('parseInputs accepts or names the bad input', () => {
-    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity', 'fallback', 'username', 'password'];
-    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', '15', 'check', 'introspect', '7d', 'password', 'client-credentials'))])));
+    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity', 'fallback', 'username', 'password', 'oidc-audience', 'rotation'];
+    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', 'github-oidc', 'on', '15', 'check', 'introspect', '7d', 'password', 'client-credentials'))])));
     fc.assert(
       fc.property(inputs, (values) => {
         try {

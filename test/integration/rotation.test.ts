@@ -11,18 +11,19 @@ const api = sharedKeycloakApi();
 const node = NODE_24;
 
 describe('with rotation on', () => {
-  it('outputs the new token, warns, and the old token is then refused', async () => {
+  it('outputs the new token, warns with rotation: on, and the old token is then refused', async () => {
     const login = user('alice', 'rotation');
     const tokens = await api.login(login);
 
-    const first = await runScenario(api, login, tokens, {}, { node });
+    const first = await runScenario(api, login, tokens, { rotation: 'on' }, { node });
     expect(first.exitCode, visibleLog(first)).toBe(0);
     expect(first.outputs['refresh-token-rotated']).toBe('true');
     expect(first.outputs['refresh-token']).not.toBe(tokens.refresh_token);
-    expect(visibleLog(first)).toContain('::warning::Keycloak issued a new refresh token');
+    expect(visibleLog(first)).toContain('::warning::The realm revokes used refresh tokens (rotation: on), so the stored refresh-token secret is now used up');
 
     const replay = await runScenario(api, login, tokens, {}, { node });
     expectFailure(replay, /400 invalid_grant: "Maximum allowed refresh token reuse exceeded"\): this refresh token was already used/);
+    expect(replay.outputs['failure-kind']).toBe('refresh-token-reused');
 
     // Keycloak then detaches the client session: the replay burned the newest token too.
     const newest = await runScenario(api, login, { refresh_token: first.outputs['refresh-token'] ?? '' }, {}, { node });
@@ -46,6 +47,8 @@ describe('with rotation off', () => {
     const tokens = await api.login(login);
     const first = await runScenario(api, login, tokens, {}, { node });
     expect(first.outputs['refresh-token-rotated']).toBe('true');
+    // Nothing to act on: no warning annotation.
+    expect(visibleLog(first)).not.toContain('::warning::');
     const again = await runScenario(api, login, tokens, {}, { node });
     expect(again.exitCode, visibleLog(again)).toBe(0);
   });

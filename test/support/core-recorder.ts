@@ -36,6 +36,11 @@ export function createCoreRecorder() {
     error: record('error'),
     setFailed: record('setFailed'),
     isDebug: () => false,
+    /** The runner's OIDC token request; tests script its answer with mockImplementation. */
+    getIDToken: vi.fn(async (audience?: string): Promise<string> => {
+      calls.push({ fn: 'getIDToken', args: [audience] });
+      throw new Error('no OIDC token scripted');
+    }),
     summary,
   };
   return {
@@ -51,6 +56,7 @@ export function createCoreRecorder() {
       summary.addHeading.mockClear();
       summary.addTable.mockClear();
       summary.write.mockClear();
+      core.getIDToken.mockClear();
     },
     /** The values passed to setSecret, in order. */
     masked: () => calls.filter((c) => c.fn === 'setSecret').map((c) => c.args[0] as string),

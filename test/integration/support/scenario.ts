@@ -59,10 +59,12 @@ export function errorLine(run: ActionRun): string {
   return lines[0] as string;
 }
 
-/** Exit code 1, one error line, and no outputs but `outputs` (check mode sets its verdict first). */
+/** Exit code 1, one error line, failure-kind, and no outputs but `outputs` (check mode sets its verdict first). */
 export function expectFailure(run: ActionRun, message: RegExp, outputs: Record<string, string> = {}): void {
   expect(run.exitCode, visibleLog(run)).toBe(1);
   expect(errorLine(run)).toMatch(message);
-  if (Object.keys(outputs).length === 0) expect(run.outputs).toEqual({});
+  // failure-kind is always set, before the step fails.
+  expect(run.outputs['failure-kind']).toMatch(/^[a-z]+(-[a-z]+)*$/);
+  if (Object.keys(outputs).length === 0) expect(run.outputs).toEqual({ 'failure-kind': run.outputs['failure-kind'] });
   else expect(run.outputs).toMatchObject(outputs);
 }

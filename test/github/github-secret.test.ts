@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SecretTarget } from '../src/github-secret.js';
-import { SecretUpdateError, updateSecret } from '../src/github-secret.js';
-import { sealForGitHub } from '../src/sealed-box.js';
-import { sendRequest } from '../src/transport.js';
-import type { FakeGitHubApi } from './support/fake-github-api.js';
-import { startFakeGitHubApi } from './support/fake-github-api.js';
+import type { SecretTarget } from '../../src/github/github-secret.js';
+import { SecretUpdateError, updateSecret } from '../../src/github/github-secret.js';
+import { sealForGitHub } from '../../src/github/sealed-box.js';
+import { sendRequest } from '../../src/transport.js';
+import type { FakeGitHubApi } from '../support/fake-github-api.js';
+import { startFakeGitHubApi } from '../support/fake-github-api.js';
 
 let api: FakeGitHubApi;
 beforeAll(async () => {

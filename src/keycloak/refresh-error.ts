@@ -2,14 +2,17 @@
 // (or the transport failure) and what was asked, and returns one line that says
 // what went wrong and what to do. Only Keycloak's `error` and
 // `error_description` are quoted, shortened; a raw body is never repeated.
-import type { HttpAnswer } from './transport.js';
-import { TransportError } from './transport.js';
+import type { TokenClaims } from '../jwt-claims.js';
+import type { HttpAnswer } from '../transport.js';
+import { TransportError } from '../transport.js';
 
 export type FailureKind =
   | 'refresh-token-expired'
   | 'session-ended'
   | 'refresh-token-reused'
   | 'refresh-token-invalid'
+  | 'refresh-token-inactive'
+  | 'refresh-token-expiring'
   | 'refresh-token-wrong-client'
   | 'refresh-token-wrong-issuer'
   | 'user-disabled'
@@ -17,6 +20,10 @@ export type FailureKind =
   | 'request-rejected'
   | 'login-rejected'
   | 'client-secret-rejected'
+  | 'oidc-assertion-rejected'
+  | 'oidc-audience-rejected'
+  | 'client-not-federated'
+  | 'client-mismatch'
   | 'client-unknown'
   | 'realm-unknown'
   | 'endpoint-not-found'
@@ -68,6 +75,9 @@ export interface RefreshContext {
   tokenUrl: string;
   realm: string;
   clientId: string;
+  clientAuth: 'post' | 'basic' | 'github-oidc';
+  /** The claims of the client assertion sent with client-auth: github-oidc. */
+  assertion: TokenClaims | undefined;
   /** The `iss` claim of the refresh token that was sent, when readable. */
   tokenIssuer: string | undefined;
   /** The realm URL this action talked to, to compare with `tokenIssuer`. */
@@ -89,6 +99,9 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
     new RefreshError(kind, `Keycloak refused ${context.attempted} (${quoted}): ${text}`, status);
 
   if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
+  if (context.clientAuth === 'github-oidc' && oauth !== undefined && (status === 400 || status === 401)) {
+    return classifyAssertionRefusal(oauth, context, fail);
+  }
   if (/not allowed for direct access grants/i.test(oauth?.description ?? '')) {
     return fail('request-rejected', "the client does not allow the password grant: enable 'Direct access grants' on it, or use another fallback.");
   }
@@ -162,6 +175,32 @@ function classifyInvalidGrant(
     return fail('refresh-token-invalid', `the value is not a refresh token of realm '${context.realm}' (malformed, truncated, from another realm or server, or signed with a rotated realm key). Check the secret holds the whole refresh token. ${RELOGIN}`);
   }
   return fail('refresh-rejected', `the refresh token cannot be used. ${RELOGIN}`);
+}
+
+// Keycloak's federated client authentication tells its refusals apart only by
+// error_description; "Invalid client or Invalid client credentials" covers a
+// sub bound to no client, an unknown issuer and a bad signature alike.
+function classifyAssertionRefusal(
+  oauth: OAuthError,
+  context: RefreshContext,
+  fail: (kind: FailureKind, text: string) => RefreshError,
+): RefreshError {
+  const text = oauth.description.toLowerCase();
+  const { sub, iss, aud } = context.assertion ?? {};
+  const token = `the job's GitHub OIDC token (sub '${sub ?? 'unknown'}', issuer '${iss ?? 'unknown'}')`;
+  if (text.includes('audience')) {
+    return fail('oidc-audience-rejected', `Keycloak expects the OIDC token's audience to be the realm's issuer URL exactly as it names it, not '${aud?.join(', ') ?? 'none'}'. Set oidc-audience to the "issuer" of ${context.realmUrl}/.well-known/openid-configuration (it differs from keycloak-url behind a proxy or with --hostname).`);
+  }
+  if (text === 'token is not active' || text.includes('issued too far in the past')) {
+    return fail('oidc-assertion-rejected', `${token} is not valid by Keycloak's clock: Keycloak takes an assertion only before its exp and within 300 s of its iat. Check the clock of Keycloak's host.`);
+  }
+  if (text.includes('reuse') || text.includes('jti')) {
+    return fail('oidc-assertion-rejected', `Keycloak takes each GitHub OIDC token once (jti), and this one was refused as used: the action fetches a new one for every request, so something else is replaying it.`);
+  }
+  if (oauth.error === 'unauthorized_client') {
+    return fail('client-not-federated', `Keycloak authenticated a client that is not set up for GitHub OIDC tokens: give client '${context.clientId}' the client authenticator "Signed JWT - Federated" (federated-jwt), and on Keycloak 26.4 and 26.5 start the server with --features=client-auth-federated.`);
+  }
+  return fail('oidc-assertion-rejected', `no client in realm '${context.realm}' accepts ${token}. Keycloak needs: an OpenID Connect identity provider whose issuer is exactly '${iss ?? 'the token issuer'}' with "Supports client assertions" on; a client with the client authenticator "Signed JWT - Federated" bound to that provider's alias and to exactly this sub (another branch, an environment or a pull request has another sub); and on Keycloak 26.4 and 26.5 the feature client-auth-federated.`);
 }
 
 function pathHint(tokenUrl: string): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RefreshError } from '../src/refresh-error.js';
-import { parseTokenResponse } from '../src/token-result.js';
-import { fakeJwt } from './support/fake-token-endpoint.js';
+import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import { parseTokenResponse } from '../../src/keycloak/token-result.js';
+import { fakeJwt } from '../support/fake-token-endpoint.js';
 
 const requestedAt = new Date('2026-11-26T10:00:00.000Z');
 const sent = fakeJwt({ typ: 'Refresh', exp: 1_900_000_000 }, 'sent');

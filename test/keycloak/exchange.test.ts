@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionInputs } from '../src/inputs.js';
-import type { RefreshDeps } from '../src/refresh.js';
-import { refreshTokens } from '../src/refresh.js';
-import { RefreshError } from '../src/refresh-error.js';
-import type { HttpAnswer } from '../src/transport.js';
-import { TransportError } from '../src/transport.js';
-import { testInputs } from './support/inputs.js';
-import { scriptedSend } from './support/scripted-send.js';
+import type { ActionInputs } from '../../src/inputs.js';
+import type { KeycloakDeps } from '../../src/keycloak/exchange.js';
+import { requestTokens } from '../../src/keycloak/exchange.js';
+import { refreshTokenGrant } from '../../src/keycloak/grants/refresh-token.js';
+import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import type { HttpAnswer } from '../../src/transport.js';
+import { TransportError } from '../../src/transport.js';
+import { testInputs } from '../support/inputs.js';
+import { scriptedSend } from '../support/scripted-send.js';
 
 const inputs = testInputs();
 
@@ -25,7 +26,7 @@ function harness(outcomes: (HttpAnswer | TransportError)[], overrides: Partial<A
   const send = scriptedSend(outcomes);
   const sleeps: number[] = [];
   const notices: string[] = [];
-  const deps: RefreshDeps = {
+  const deps: KeycloakDeps = {
     send,
     now: () => clock,
     sleep: async (ms) => {
@@ -35,10 +36,10 @@ function harness(outcomes: (HttpAnswer | TransportError)[], overrides: Partial<A
     random: () => 0.5,
     onRetry: ({ attempt, error }) => notices.push(`${attempt}: ${error.kind}`),
   };
-  return { send, sleeps, notices, run: () => refreshTokens({ ...inputs, ...overrides }, deps) };
+  return { send, sleeps, notices, run: () => requestTokens(refreshTokenGrant(inputs.refreshToken, undefined), { ...inputs, ...overrides }, deps) };
 }
 
-describe('refreshTokens', () => {
+describe('requestTokens with the refresh grant', () => {
   it('makes exactly one request and parses the answer', async () => {
     const { send, run } = harness([ok]);
     const result = await run();

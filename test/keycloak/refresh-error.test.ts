@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { FailureKind, RefreshContext } from '../src/refresh-error.js';
-import { classifyAnswer, classifyTransportError, isDeadToken, parseRetryAfter } from '../src/refresh-error.js';
-import { TransportError } from '../src/transport.js';
+import type { FailureKind, RefreshContext } from '../../src/keycloak/refresh-error.js';
+import { classifyAnswer, classifyTransportError, isDeadToken, parseRetryAfter } from '../../src/keycloak/refresh-error.js';
+import { TransportError } from '../../src/transport.js';
 
 const context: RefreshContext = {
   attempted: 'the refresh',
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
+  clientAuth: 'post',
+  assertion: undefined,
   tokenIssuer: 'https://sso.example.com/realms/test',
   realmUrl: 'https://sso.example.com/realms/test',
 };
@@ -171,5 +173,35 @@ describe('retry classes', () => {
 
   it('passes Retry-After on', () => {
     expect(classifyAnswer({ ...oauth(503, 'x'), retryAfter: '2' }, context).retryAfterMs).toBe(2000);
+  });
+});
+
+describe('classifyAnswer with client-auth: github-oidc (Keycloak 26.7.3 and 26.4.7 answers)', () => {
+  const oidc: RefreshContext = {
+    ...context,
+    clientAuth: 'github-oidc',
+    assertion: { iss: 'https://token.actions.githubusercontent.com', sub: 'repo:acme/pipeline:ref:refs/heads/dev', aud: ['https://sso.example.com/realms/test'] },
+  };
+  const refused = (status: number, error: string, description: string) =>
+    classifyAnswer({ status, contentType: 'application/json', body: JSON.stringify({ error, error_description: description }) }, oidc);
+
+  it.each([
+    [401, 'invalid_client', 'Invalid client or Invalid client credentials', 'oidc-assertion-rejected', /no client in realm 'test' accepts the job's GitHub OIDC token \(sub 'repo:acme\/pipeline:ref:refs\/heads\/dev', issuer 'https:\/\/token.actions.githubusercontent.com'\)/],
+    [401, 'invalid_request', 'Authentication failed.', 'oidc-assertion-rejected', /no client in realm 'test' accepts/],
+    [400, 'invalid_client', 'Invalid token audience', 'oidc-audience-rejected', /not 'https:\/\/sso.example.com\/realms\/test'\. Set oidc-audience to the "issuer" of/],
+    [400, 'invalid_client', 'Multiple audiences not allowed', 'oidc-audience-rejected', /oidc-audience/],
+    [400, 'invalid_client', 'Token is not active', 'oidc-assertion-rejected', /not valid by Keycloak's clock/],
+    [400, 'invalid_client', 'Token was issued too far in the past to be used now', 'oidc-assertion-rejected', /within 300 s of its iat/],
+    [400, 'invalid_client', 'Token reuse detected', 'oidc-assertion-rejected', /replaying it/],
+    [400, 'unauthorized_client', 'Unexpected error when authenticating client', 'client-not-federated', /Signed JWT - Federated/],
+  ] as const)('%i %s "%s" is %s', (status, error, description, kind, message) => {
+    const classified = refused(status, error, description);
+    expect(classified.kind).toBe(kind);
+    expect(classified.message).toMatch(message);
+    expect(classified.message).not.toMatch(/client secret/);
+  });
+
+  it('still explains the refresh token itself in its own terms', () => {
+    expect(refused(400, 'invalid_grant', 'Token is not active').kind).toBe('refresh-token-expired');
   });
 });

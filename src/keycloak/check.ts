@@ -1,12 +1,15 @@
 // Check mode: is the stored refresh token still alive, and for how long?
 // Introspection asks without using the token up; a refresh proves it by use
 // (and keeps an idle offline session alive). Pure apart from the injected transport.
-import { formatDuration, formatInstant } from './duration.js';
-import { introspectionRequest } from './grant.js';
-import type { ActionInputs, CheckMethod } from './inputs.js';
-import { claimDate, claimsOf, readClaims } from './jwt-claims.js';
-import type { RefreshDeps } from './refresh.js';
-import { refreshTokens, sendClassified, withRetries } from './refresh.js';
+import { formatDuration, formatInstant } from '../duration.js';
+import type { ActionInputs, CheckMethod } from '../inputs.js';
+import { claimDate, claimsOf, readClaims } from '../jwt-claims.js';
+import { clientAuthentication } from './client-auth/index.js';
+import { realmUrl } from './endpoint.js';
+import type { KeycloakDeps } from './exchange.js';
+import { requestTokens, sendToKeycloak, withRetries } from './exchange.js';
+import { refreshTokenGrant } from './grants/refresh-token.js';
+import type { FailureKind } from './refresh-error.js';
 import { RefreshError, isDeadToken } from './refresh-error.js';
 import type { TokenResult } from './token-result.js';
 
@@ -21,6 +24,8 @@ export interface CheckResult {
   expiresAt: Date | undefined;
   /** Why Keycloak refused the token, when a refresh said so. */
   inactiveReason: string | undefined;
+  /** How, when a refresh said so. */
+  inactiveKind: FailureKind | undefined;
   /** The new tokens when the check refreshed: they must be published, or a rotated token is lost. */
   refreshed: TokenResult | undefined;
 }
@@ -28,22 +33,26 @@ export interface CheckResult {
 export interface Verdict {
   valid: boolean;
   level: 'ok' | 'warning' | 'failure';
+  /** The failure-kind output when the level is failure. */
+  failureKind?: FailureKind;
   /** Seconds of validity left, when the token says. */
   remainingSeconds: number | undefined;
   message: string;
 }
 
-export async function checkToken(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
+export async function checkToken(inputs: ActionInputs, deps: KeycloakDeps): Promise<CheckResult> {
   return inputs.checkMethod === 'introspect' ? introspect(inputs, deps) : checkByRefresh(inputs, deps);
 }
 
-async function introspect(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
+async function introspect(inputs: ActionInputs, deps: KeycloakDeps): Promise<CheckResult> {
   // Introspection uses nothing up, so any failure that may be passing is safe to retry.
-  const answer = await withRetries({ ...inputs, retryAfterSend: true }, deps, (timeoutMs) =>
-    sendClassified(introspectionRequest(inputs), inputs, deps.send, timeoutMs, 'the introspection'),
+  const auth = clientAuthentication(inputs, deps.fetchIdToken);
+  const { answer } = await withRetries({ ...inputs, retryAfterSend: true }, deps, (timeoutMs) =>
+    sendToKeycloak(introspectionRequest(inputs), auth, inputs, deps.send, timeoutMs),
   );
   const introspection = parseIntrospection(answer.body);
-  const claims = claimsOf(introspection);
+  // Some servers answer only {"active": true}: the stored token's own claims fill the gaps.
+  const claims = { ...readClaims(inputs.refreshToken), ...claimsOf(introspection) };
   return {
     method: 'introspect',
     active: introspection.active === true,
@@ -52,13 +61,14 @@ async function introspect(inputs: ActionInputs, deps: RefreshDeps): Promise<Chec
     issuedAt: claimDate(claims.iat),
     expiresAt: claimDate(claims.exp),
     inactiveReason: undefined,
+    inactiveKind: undefined,
     refreshed: undefined,
   };
 }
 
-async function checkByRefresh(inputs: ActionInputs, deps: RefreshDeps): Promise<CheckResult> {
+async function checkByRefresh(inputs: ActionInputs, deps: KeycloakDeps): Promise<CheckResult> {
   try {
-    const refreshed = await refreshTokens(inputs, deps);
+    const refreshed = await requestTokens(refreshTokenGrant(inputs.refreshToken, inputs.scope), inputs, deps);
     const claims = readClaims(refreshed.refreshToken);
     return {
       method: 'refresh',
@@ -68,6 +78,7 @@ async function checkByRefresh(inputs: ActionInputs, deps: RefreshDeps): Promise<
       issuedAt: claimDate(claims?.iat),
       expiresAt: refreshed.refreshExpiresAt,
       inactiveReason: undefined,
+      inactiveKind: undefined,
       refreshed,
     };
   } catch (error) {
@@ -80,6 +91,7 @@ async function checkByRefresh(inputs: ActionInputs, deps: RefreshDeps): Promise<
       issuedAt: undefined,
       expiresAt: undefined,
       inactiveReason: error.message,
+      inactiveKind: error.kind,
       refreshed: undefined,
     };
   }
@@ -88,7 +100,8 @@ async function checkByRefresh(inputs: ActionInputs, deps: RefreshDeps): Promise<
 export function judge(result: CheckResult, inputs: Pick<ActionInputs, 'minValiditySeconds' | 'warnValiditySeconds'>, now: Date): Verdict {
   if (!result.active) {
     const why = result.inactiveReason ?? 'Keycloak\'s introspection says it is not active (expired, revoked, or its session ended).';
-    return { valid: false, level: 'failure', remainingSeconds: undefined, message: `The stored refresh token is dead. ${why}` };
+    const failureKind = result.inactiveKind ?? 'refresh-token-inactive';
+    return { valid: false, level: 'failure', failureKind, remainingSeconds: undefined, message: `The stored refresh token is dead. ${why}` };
   }
   if (result.expiresAt === undefined) {
     return {
@@ -102,7 +115,7 @@ export function judge(result: CheckResult, inputs: Pick<ActionInputs, 'minValidi
   const left = `expires in ${formatDuration(remainingSeconds)} (${formatInstant(result.expiresAt)})`;
   const token = result.method === 'refresh' ? `The new ${result.kind ?? 'refresh'} token` : `The stored ${result.kind ?? 'refresh'} token`;
   if (inputs.minValiditySeconds !== undefined && remainingSeconds < inputs.minValiditySeconds) {
-    return { valid: false, level: 'failure', remainingSeconds, message: `${token} ${left}: less than min-validity (${formatDuration(inputs.minValiditySeconds)}). Log in again and update the secret.` };
+    return { valid: false, level: 'failure', failureKind: 'refresh-token-expiring', remainingSeconds, message: `${token} ${left}: less than min-validity (${formatDuration(inputs.minValiditySeconds)}). Log in again and update the secret.` };
   }
   if (inputs.warnValiditySeconds !== undefined && remainingSeconds < inputs.warnValiditySeconds) {
     return { valid: true, level: 'warning', remainingSeconds, message: `${token} ${left}: less than warn-validity (${formatDuration(inputs.warnValiditySeconds)}). Plan a new login soon.` };
@@ -121,4 +134,16 @@ function parseIntrospection(body: string): Record<string, unknown> {
     throw new RefreshError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
   }
   return json as Record<string, unknown>;
+}
+
+/**
+ * Token introspection (RFC 7662) of the refresh token. Keycloak answers
+ * {"active": false} for a refresh token unless the hint says what it is.
+ */
+function introspectionRequest(inputs: ActionInputs) {
+  return {
+    url: `${realmUrl(inputs.keycloakUrl, inputs.realm)}/protocol/openid-connect/token/introspect`,
+    form: new URLSearchParams({ token: inputs.refreshToken, token_type_hint: 'refresh_token' }),
+    attempted: 'the introspection',
+  };
 }

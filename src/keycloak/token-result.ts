@@ -1,6 +1,6 @@
 // Turns Keycloak's success body into what the action publishes. Pure.
-import type { TokenClaims } from './jwt-claims.js';
-import { claimDate, readClaims } from './jwt-claims.js';
+import type { TokenClaims } from '../jwt-claims.js';
+import { claimDate, readClaims } from '../jwt-claims.js';
 import { RefreshError } from './refresh-error.js';
 
 export type Grant = 'refresh_token' | 'password' | 'client_credentials';

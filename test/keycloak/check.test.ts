@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../src/check.js';
-import { checkToken, judge } from '../src/check.js';
-import { RefreshError } from '../src/refresh-error.js';
-import type { HttpAnswer } from '../src/transport.js';
-import { TransportError } from '../src/transport.js';
-import { fakeJwt } from './support/fake-token-endpoint.js';
-import { testInputs } from './support/inputs.js';
-import { jsonAnswer, scriptedSend } from './support/scripted-send.js';
+import type { CheckResult } from '../../src/keycloak/check.js';
+import { checkToken, judge } from '../../src/keycloak/check.js';
+import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import type { HttpAnswer } from '../../src/transport.js';
+import { TransportError } from '../../src/transport.js';
+import { fakeJwt } from '../support/fake-token-endpoint.js';
+import { testInputs } from '../support/inputs.js';
+import { jsonAnswer, scriptedSend } from '../support/scripted-send.js';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
 const json = jsonAnswer;
@@ -31,9 +31,23 @@ describe('checkToken by introspection', () => {
       issuedAt: new Date(now - 60_000),
       expiresAt: new Date(now + 3_600_000),
       inactiveReason: undefined,
+      inactiveKind: undefined,
       refreshed: undefined,
     });
     expect(d.send.mock.calls[0]?.[0].url).toMatch(/\/token\/introspect$/);
+    expect(Object.fromEntries(new URLSearchParams(d.send.mock.calls[0]?.[0].body))).toEqual({
+      token: introspecting.refreshToken,
+      token_type_hint: 'refresh_token',
+      client_id: 'ceph-s3',
+      client_secret: 's',
+    });
+  });
+
+  it("falls back to the stored token's own claims when the answer has no exp or typ", async () => {
+    const stored = fakeJwt({ typ: 'Offline', azp: 'ci', iat: now / 1000 - 60, exp: now / 1000 + 7200 });
+    const result = await checkToken({ ...introspecting, refreshToken: stored }, deps(json(200, { active: true })));
+    expect(result).toMatchObject({ active: true, kind: 'Offline', client: 'ci', expiresAt: new Date(now + 7_200_000) });
+    expect(judge(result, { minValiditySeconds: undefined, warnValiditySeconds: undefined }, new Date(now)).message).toMatch(/expires in 2h/);
   });
 
   it('reports an inactive token without failing the request', async () => {
@@ -67,6 +81,7 @@ describe('checkToken by refresh', () => {
     const result = await checkToken(refreshing, deps(json(400, { error: 'invalid_grant', error_description: 'Session not active' })));
     expect(result.active).toBe(false);
     expect(result.inactiveReason).toContain('Session not active');
+    expect(judge(result, { minValiditySeconds: undefined, warnValiditySeconds: undefined }, new Date(now))).toMatchObject({ level: 'failure', failureKind: 'session-ended' });
   });
 
   it('fails, rather than calling the token dead, on a wrong setting', async () => {
@@ -83,6 +98,7 @@ describe('judge', () => {
     issuedAt: undefined,
     expiresAt: expiresInSeconds === undefined ? undefined : new Date(now + expiresInSeconds * 1000),
     inactiveReason: undefined,
+    inactiveKind: undefined,
     refreshed: undefined,
   });
   const thresholds = { minValiditySeconds: 86_400, warnValiditySeconds: 7 * 86_400 };

@@ -1,8 +1,8 @@
 // Stores a rotated refresh token back into the repository (or environment)
 // secret it came from, through GitHub's REST API: read the public key, seal
 // the value to it, PUT it. Pure apart from the injected transport and sealing.
-import type { HttpAnswer, SendRequest } from './transport.js';
-import { TransportError } from './transport.js';
+import type { HttpAnswer, SendRequest } from '../transport.js';
+import { TransportError } from '../transport.js';
 
 export interface SecretTarget {
   apiUrl: string;

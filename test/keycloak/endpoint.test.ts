@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { realmUrl, tokenEndpoint } from '../src/endpoint.js';
+import { realmUrl, tokenEndpoint } from '../../src/keycloak/endpoint.js';
 
 describe('tokenEndpoint', () => {
   it.each([

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { obtainTokens } from '../src/login.js';
-import type { HttpAnswer } from '../src/transport.js';
-import { TransportError } from '../src/transport.js';
-import { fakeJwt } from './support/fake-token-endpoint.js';
-import { testInputs } from './support/inputs.js';
-import { jsonAnswer, scriptedSend } from './support/scripted-send.js';
+import { describe, expect, it, vi } from 'vitest';
+import { obtainTokens } from '../../src/keycloak/obtain-tokens.js';
+import type { HttpAnswer } from '../../src/transport.js';
+import { TransportError } from '../../src/transport.js';
+import { fakeJwt } from '../support/fake-token-endpoint.js';
+import { testInputs } from '../support/inputs.js';
+import { jsonAnswer, scriptedSend } from '../support/scripted-send.js';
 
 const json = jsonAnswer;
 const tokens = json(200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 300 });
@@ -42,7 +42,7 @@ describe('obtainTokens', () => {
     const d = deps(tokens);
     expect((await obtainTokens({ ...withPassword, refreshToken: '' }, d)).grant).toBe('password');
     expect(d.send).toHaveBeenCalledTimes(1);
-    expect(d.fallbacks).toEqual(['No refresh-token was given.']);
+    expect(d.fallbacks).toEqual([]);
   });
 
   it('uses the client credentials grant, which may return no refresh token', async () => {
@@ -76,5 +76,41 @@ describe('obtainTokens', () => {
     [json(400, { error: 'unauthorized_client', error_description: 'Client not allowed for direct access grants' }), /enable 'Direct access grants'/],
   ])('explains a failed login in its own terms', async (answer, message) => {
     await expect(obtainTokens(withPassword, deps(dead, answer))).rejects.toThrow(message);
+  });
+});
+
+describe('obtainTokens with client-auth: github-oidc', () => {
+  const oidc = testInputs({ clientAuth: 'github-oidc', oidcAudience: 'https://sso.example.com/realms/test', refreshToken: '' });
+  const assertions = () => {
+    let n = 0;
+    return vi.fn(async () => fakeJwt({ sub: 'repo:acme/pipeline:ref:refs/heads/main', jti: String(++n) }));
+  };
+  const formOf = (d: ReturnType<typeof deps>, call: number) => Object.fromEntries(new URLSearchParams(d.send.mock.calls[call]?.[0].body));
+
+  it('gets a service-account token by client_credentials when no refresh token is stored, quietly', async () => {
+    const d = { ...deps(json(200, { access_token: fakeJwt({ azp: 'ceph-s3' }), expires_in: 300 })), fetchIdToken: assertions() };
+    const result = await obtainTokens(oidc, d);
+    expect(result).toMatchObject({ grant: 'client_credentials', refreshToken: '' });
+    expect(formOf(d, 0)).toEqual({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: expect.any(String),
+    });
+    expect(d.fallbacks).toEqual([]);
+  });
+
+  it('fetches a new OIDC token for every attempt: Keycloak takes each once', async () => {
+    const d = { ...deps(json(503, {}), json(200, { access_token: fakeJwt({ azp: 'ceph-s3' }) })), fetchIdToken: assertions() };
+    await obtainTokens(oidc, d);
+    expect(d.fetchIdToken).toHaveBeenCalledTimes(2);
+    expect(formOf(d, 0).client_assertion).not.toBe(formOf(d, 1).client_assertion);
+  });
+
+  it('discards tokens Keycloak issued to another client than client-id', async () => {
+    const d = { ...deps(json(200, { access_token: fakeJwt({ azp: 'other-client' }) })), fetchIdToken: assertions() };
+    await expect(obtainTokens(oidc, d)).rejects.toMatchObject({
+      kind: 'client-mismatch',
+      message: expect.stringMatching(/sub 'repo:acme\/pipeline:ref:refs\/heads\/main'\) as client 'other-client', not 'ceph-s3': the tokens were discarded/),
+    });
   });
 });

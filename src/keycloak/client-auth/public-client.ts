@@ -1,0 +1,13 @@
+// A public client has no credential: it only names itself.
+import type { ClientAuthentication } from './client-authentication.js';
+
+export function publicClient(clientId: string): ClientAuthentication {
+  return {
+    description: `public client '${clientId}'`,
+    namesClient: true,
+    async authenticate({ form }) {
+      form.set('client_id', clientId);
+      return {};
+    },
+  };
+}

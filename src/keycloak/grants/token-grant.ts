@@ -1,0 +1,23 @@
+// The ways to obtain tokens at Keycloak's token endpoint: one module per grant,
+// all behind this interface. exchange.ts sends any of them, authenticated as
+// the client-auth input says.
+import type { Grant } from '../token-result.js';
+
+export interface TokenGrant {
+  readonly type: Grant;
+  /** What Keycloak refused, for an error message: 'the refresh', 'the password login (...)'. */
+  readonly attempted: string;
+  /** The refresh token the request presents ('' for a login): rotation is judged against it. */
+  readonly presented: string;
+  /** True when the request uses nothing up, so an answer lost after sending may be retried. */
+  readonly resendable: boolean;
+  /** The form without the client's credentials; a new one for every attempt. */
+  form(): URLSearchParams;
+}
+
+/** A grant's form, narrowed to `scope` when given (Keycloak can only narrow). */
+export function grantForm(fields: Record<string, string>, scope: string | undefined): URLSearchParams {
+  const form = new URLSearchParams(fields);
+  if (scope !== undefined) form.set('scope', scope);
+  return form;
+}
