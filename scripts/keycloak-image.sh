@@ -30,6 +30,9 @@ CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/keycloak-action
 ROOTFS_RECIPE=1
 # Build-time Keycloak options baked into the image (see the Dockerfile).
 KC_BUILD_OPTS="--db=dev-file --health-enabled=true"
+# Federated client authentication (client-auth: github-oidc) is a preview before
+# 26.6, off unless built in; from 26.6 it is on by default.
+case $VERSION in 26.[0-5].*) KC_BUILD_OPTS+=" --features=client-auth-federated" ;; esac
 IMAGE=keycloak-action-test/keycloak:$VERSION
 
 # Run a noisy command; show its output only when it fails.

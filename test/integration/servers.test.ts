@@ -5,7 +5,9 @@ import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
 import { COMPAT_VERSION, startKeycloak } from './support/keycloak-container.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
-import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
+import type { FakeGitHubOidc } from './support/fake-github-oidc.js';
+import { federatedRealm, firstLoginByPassword, pipelineLogin, startFakeGitHubOidc } from './support/fake-github-oidc.js';
+import { CONFIDENTIAL, expectFailure, runJobScenario, runScenario, user } from './support/scenario.js';
 
 const node = NODE_24;
 
@@ -63,6 +65,35 @@ describe(`Keycloak ${COMPAT_VERSION}`, () => {
     await keycloak.api.logoutUser('test', 'carol');
     const loggedOut = await runScenario(keycloak.api, login, tokens, {}, { node });
     expectFailure(loggedOut, /"Session not active"\): the session behind the refresh token has ended/);
+  });
+
+  // 26.4 has federated client authentication as a preview (built in with
+  // --features=client-auth-federated) and refuses a client_id other than the
+  // assertion's sub, which the action therefore never sends.
+  describe('client-auth: github-oidc with the client-auth-federated feature', () => {
+    let github: FakeGitHubOidc;
+    const pipeline = pipelineLogin('github-oidc');
+    beforeAll(async () => {
+      github = await startFakeGitHubOidc();
+      await keycloak.api.createRealm(federatedRealm(pipeline.realm, github));
+    });
+    afterAll(() => github?.close());
+
+    it('gets a service-account token, refreshes and checks a stored one', async () => {
+      const serviceAccount = await runJobScenario(keycloak.api, github, pipeline, { refresh_token: '' });
+      expect(serviceAccount.exitCode, visibleLog(serviceAccount)).toBe(0);
+      expect(serviceAccount.outputs.grant).toBe('client_credentials');
+      const stored = await firstLoginByPassword(keycloak.api, github, pipeline);
+      const refreshed = await runJobScenario(keycloak.api, github, pipeline, stored);
+      expect(refreshed.exitCode, visibleLog(refreshed)).toBe(0);
+      const checked = await runJobScenario(keycloak.api, github, pipeline, stored, { mode: 'check' });
+      expect(checked.outputs).toMatchObject({ valid: 'true', active: 'true' });
+    });
+
+    it("refuses another repository's job", async () => {
+      const run = await runJobScenario(keycloak.api, github, pipeline, { refresh_token: '' }, {}, { sub: 'repo:acme/other:ref:refs/heads/main' });
+      expectFailure(run, /no client in realm 'github-oidc' accepts the job's GitHub OIDC token \(sub 'repo:acme\/other/);
+    });
   });
 
   it('names the host when Keycloak has stopped (connection refused)', async () => {

@@ -20,6 +20,8 @@ export interface Login {
   username: string;
   password: string;
   clientSecret?: string;
+  /** A client assertion (RFC 7523) instead of client_id and secret: federated client authentication. */
+  clientAssertion?: string;
   scope?: string;
 }
 
@@ -46,6 +48,11 @@ export class KeycloakApi {
       scope: login.scope ?? 'openid',
     });
     if (login.clientSecret) form.set('client_secret', login.clientSecret);
+    if (login.clientAssertion) {
+      form.delete('client_id');
+      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion', login.clientAssertion);
+    }
     const response = await fetch(this.tokenUrl(login.realm), { method: 'POST', body: form });
     if (!response.ok) throw new Error(`login to ${login.realm} as ${login.username} failed: HTTP ${response.status}`);
     return (await response.json()) as Tokens;
@@ -72,6 +79,15 @@ export class KeycloakApi {
     const id = clients[0]?.id;
     if (!id) throw new Error(`no client ${clientId} in ${realm}`);
     return id;
+  }
+
+  /** Creates a realm from its representation (clients, users, identity providers included). */
+  async createRealm(representation: Record<string, unknown>): Promise<void> {
+    await this.adminSend('POST', '/admin/realms', representation);
+  }
+
+  async deleteRealm(realm: string): Promise<void> {
+    await this.adminSend('DELETE', `/admin/realms/${realm}`);
   }
 
   /** Admin "sign out" of every session of the user. */

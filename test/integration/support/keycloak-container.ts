@@ -48,7 +48,7 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
   const optimized = process.env.KEYCLOAK_IMAGE === undefined && relativePath === '';
   const command = optimized
     ? ['start', '--optimized']
-    : ['start', '--db=dev-file', '--health-enabled=true', ...(relativePath ? [`--http-relative-path=${relativePath}`] : [])];
+    : ['start', '--db=dev-file', '--health-enabled=true', ...buildFeatures(version), ...(relativePath ? [`--http-relative-path=${relativePath}`] : [])];
   const tlsFiles = options.tls
     ? [
         { content: options.tls.cert, target: '/opt/keycloak/conf/test-tls.crt', mode: 0o644 },
@@ -89,6 +89,11 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
       await stopped;
     },
   };
+}
+
+// As scripts/keycloak-image.sh bakes them in: federated client authentication is a preview before 26.6.
+function buildFeatures(version: string): string[] {
+  return /^26\.[0-5]\./.test(version) ? ['--features=client-auth-federated'] : [];
 }
 
 function realmFiles() {

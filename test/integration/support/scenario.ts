@@ -3,7 +3,8 @@
 import { expect } from 'vitest';
 import { expectNoLeaks, visibleLog } from '../../support/leak-check.js';
 import type { ActionRun, RunOptions } from '../../support/run-action.js';
-import { runAction } from '../../support/run-action.js';
+import { NODE_24, runAction } from '../../support/run-action.js';
+import type { FakeGitHubOidc, JobClaims } from './fake-github-oidc.js';
 import type { KeycloakApi, Login, Tokens } from './keycloak-api.js';
 
 export const CONFIDENTIAL = { clientId: 'ci-confidential', clientSecret: 'confidential-client-secret-1' };
@@ -26,7 +27,13 @@ export async function runScenario(
   login: Login,
   tokens: Pick<Tokens, 'refresh_token'>,
   inputs: Record<string, string> = {},
-  options: RunOptions & { allowEnvSecrets?: boolean } = {},
+  options: RunOptions & {
+    allowEnvSecrets?: boolean;
+    /** Secrets handed to the action outside its inputs (e.g. OIDC tokens), read after the run: each must be masked. */
+    alsoMasked?: () => string[];
+    /** Secrets the action never receives: nothing may print them. */
+    neverSeen?: () => string[];
+  } = {},
 ): Promise<ScenarioRun> {
   const run = await runAction(
     {
@@ -42,14 +49,37 @@ export async function runScenario(
   );
   const returned = ['access-token', 'refresh-token', 'id-token'].map((name) => run.outputs[name] ?? '');
   const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? '', inputs['github-token'] ?? ''];
-  const secrets = [...given, ...returned].filter((s) => s !== '');
+  const secrets = [...given, ...returned, ...(options.alsoMasked?.() ?? [])].filter((s) => s !== '');
   // Secrets the action never received (the password, a secret the inputs replaced)
   // have no mask line, and must not appear at all.
-  for (const unseen of [login.password, login.clientSecret ?? ''].filter((s) => s !== '' && !secrets.includes(s))) {
+  const unseenSecrets = [login.password, login.clientSecret ?? '', ...(options.neverSeen?.() ?? [])];
+  for (const unseen of unseenSecrets.filter((s) => s !== '' && !secrets.includes(s))) {
     expect(visibleLog(run).includes(unseen), 'the log contains a secret the action never received').toBe(false);
   }
   expectNoLeaks(run, secrets, { allowedInEnv: options.allowEnvSecrets ? returned : [] });
   return { ...run, secrets };
+}
+
+/**
+ * Runs the action with client-auth: github-oidc as a job with `permissions:
+ * id-token: write` whose OIDC tokens carry `claims`; the tokens the runner
+ * handed out in this run must be masked, all others never seen.
+ */
+export async function runJobScenario(
+  api: KeycloakApi,
+  github: FakeGitHubOidc,
+  login: Login,
+  tokens: Pick<Tokens, 'refresh_token'>,
+  inputs: Record<string, string> = {},
+  claims: Partial<JobClaims> = {},
+): Promise<ScenarioRun> {
+  const before = github.handedOut.length;
+  return runScenario(api, login, tokens, { 'client-auth': 'github-oidc', ...inputs }, {
+    node: NODE_24,
+    env: github.runnerEnv(claims),
+    alsoMasked: () => github.handedOut.slice(before),
+    neverSeen: () => [...github.handedOut.slice(0, before), ...github.unseen],
+  });
 }
 
 /** The single ::error:: line of a failed run. */
