@@ -1,7 +1,8 @@
 // Every workflow this repository shows (README examples) or runs (.github/) and
 // action.yml itself, read by GitHub's own parser (actions/languageservices), so
 // that nothing copy-pasted from here is an "Invalid workflow file"; and every
-// input and output they use of this action is one action.yml declares.
+// input and output of this action they (and .env.example) use is one action.yml
+// declares.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TemplateParseResult } from '@actions/workflow-parser';
@@ -110,6 +111,14 @@ describe.each([
 
   it.each(workflows)('$name: uses only inputs and outputs action.yml declares', (workflow) => {
     expect(undeclaredUses(workflow.content)).toEqual([]);
+  });
+});
+
+describe('.env.example', () => {
+  it('sets only inputs action.yml declares', () => {
+    const names = [...read('.env.example').matchAll(/^#? ?INPUT_([\w-]+)=/gm)].map(([, name]) => (name ?? '').toLowerCase());
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((name) => !declaredInputs.has(name))).toEqual([]);
   });
 });
 
