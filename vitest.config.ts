@@ -9,6 +9,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
+          // @actions/workflow-parser imports its schema JSON without `with { type: 'json' }`,
+          // which Node refuses; pre-bundled by Vite, the JSON is inlined.
+          deps: { optimizer: { ssr: { enabled: true, include: ['@actions/workflow-parser', '@actions/workflow-parser/actions/index'] } } },
         },
       },
       {
