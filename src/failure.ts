@@ -5,9 +5,12 @@ import { SecretUpdateError } from './github/github-secret.js';
 import { InputError } from './inputs.js';
 import type { FailureKind } from './keycloak/refresh-error.js';
 import { RefreshError } from './keycloak/refresh-error.js';
+import type { StsFailureKind } from './s3/sts-error.js';
+import { StsError } from './s3/sts-error.js';
 
 export type StepFailureKind =
   | FailureKind
+  | StsFailureKind
   /** A bad input: nothing was sent. */
   | 'input'
   /** The runner gave no OIDC token (no id-token: write permission) or could not. */
@@ -18,6 +21,7 @@ export type StepFailureKind =
 
 export function describeFailure(error: unknown): { kind: StepFailureKind; message: string } {
   if (error instanceof RefreshError) return { kind: error.kind, message: error.message };
+  if (error instanceof StsError) return { kind: error.kind, message: error.message };
   if (error instanceof InputError) return { kind: 'input', message: error.message };
   if (error instanceof GitHubOidcError) return { kind: 'github-oidc-unavailable', message: error.message };
   if (error instanceof SecretUpdateError) return { kind: 'secret-update-failed', message: error.message };

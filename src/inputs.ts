@@ -46,6 +46,18 @@ export interface ActionInputs {
   caCertificate: string;
   /** Where a new refresh token is stored back, when asked. */
   updateSecret: SecretUpdate | undefined;
+  /** The role to assume at RGW's STS with the new access token, when asked (role-arn). */
+  s3Role: S3Role | undefined;
+}
+
+export interface S3Role {
+  roleArn: string;
+  stsEndpoint: string;
+  /** Undefined: built from the repository and run by the caller. */
+  roleSessionName: string | undefined;
+  durationSeconds: number;
+  /** Exported as AWS_ENDPOINT_URL; sts-endpoint unless given. */
+  s3Endpoint: string;
 }
 
 export interface SecretUpdate {
@@ -108,6 +120,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
   const checkMethod = parseCheckMethod(read('check-method'), confidential);
   const { minValiditySeconds, warnValiditySeconds } = parseThresholds(read, mode);
   const updateSecret = parseSecretUpdate(read, mode, checkMethod);
+  const s3Role = parseS3Role(read, mode, warnings);
   return {
     inputs: {
       mode,
@@ -133,6 +146,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
       rotation,
       caCertificate,
       updateSecret,
+      s3Role,
     },
     warnings,
   };
@@ -142,30 +156,34 @@ function parseKeycloakUrl(raw: string, warnings: string[]): string {
   const name = 'keycloak-url';
   const value = raw.trim();
   if (value === '') throw new InputError(name, 'is required, e.g. https://sso.example.com');
+  const url = parseHttpUrl(value, name, 'https://sso.example.com', warnings);
+  if (url.pathname.includes('/realms/')) {
+    throw new InputError(name, "must be the server's base URL, without /realms/...: give the realm as the 'realm' input");
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/** An http(s) URL without credentials, query or fragment; plain http:// only to loopback without a warning. */
+function parseHttpUrl(value: string, name: string, example: string, warnings: string[]): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(name, 'is not a valid URL: expected e.g. https://sso.example.com');
+    throw new InputError(name, `is not a valid URL: expected e.g. ${example}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError(name, `must use https:// (or http:// for a local server), not ${url.protocol}//`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new InputError(name, 'must not contain credentials: pass the secret as client-secret');
+    throw new InputError(name, `must not contain credentials${name === 'keycloak-url' ? ': pass the secret as client-secret' : ''}`);
   }
   if (url.search !== '' || url.hash !== '') {
     throw new InputError(name, 'must not have a query (?...) or fragment (#...)');
   }
-  if (url.pathname.includes('/realms/')) {
-    throw new InputError(name, "must be the server's base URL, without /realms/...: give the realm as the 'realm' input");
-  }
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    warnings.push(
-      `keycloak-url uses plain http:// to ${url.hostname}: tokens and secrets travel unencrypted. Use https://.`,
-    );
+    warnings.push(`${name} uses plain http:// to ${url.hostname}: tokens and secrets travel unencrypted. Use https://.`);
   }
-  return url.href.replace(/\/+$/, '');
+  return url;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -206,6 +224,41 @@ function parseSecretUpdate(read: InputReader, mode: Mode, checkMethod: CheckMeth
     throw new InputError('update-secret', 'has nothing to store when mode: check introspects (the token is not used); use check-method: refresh');
   }
   return { name, environment, githubToken };
+}
+
+const S3_INPUTS = ['sts-endpoint', 'role-session-name', 'role-duration-seconds', 's3-endpoint'] as const;
+
+function parseS3Role(read: InputReader, mode: Mode, warnings: string[]): S3Role | undefined {
+  const roleArn = optionalSingleLine(read, 'role-arn');
+  if (roleArn === undefined) {
+    const stray = S3_INPUTS.find((name) => read(name).trim() !== '');
+    if (stray !== undefined) throw new InputError(stray, 'is only used with role-arn');
+    return undefined;
+  }
+  if (mode !== 'refresh') throw new InputError('role-arn', 'only applies with mode: refresh');
+  if (!/^arn:[\w-]+:iam::[^:\s]*:role\/\S+$/.test(roleArn)) {
+    throw new InputError('role-arn', 'must be a role ARN, e.g. arn:aws:iam:::role/ci-writer');
+  }
+  const rawSts = read('sts-endpoint').trim();
+  if (rawSts === '') throw new InputError('sts-endpoint', "is required with role-arn: RGW's URL, e.g. https://rgw.example.com");
+  const stsEndpoint = parseHttpUrl(rawSts, 'sts-endpoint', 'https://rgw.example.com', warnings).href;
+  const rawS3 = read('s3-endpoint').trim();
+  const s3Endpoint = rawS3 === '' ? stsEndpoint : parseHttpUrl(rawS3, 's3-endpoint', 'https://rgw.example.com', warnings).href;
+  const roleSessionName = optionalSingleLine(read, 'role-session-name');
+  if (roleSessionName !== undefined && !/^[\w+=,.@-]{2,64}$/.test(roleSessionName)) {
+    throw new InputError('role-session-name', 'must be 2 to 64 of the characters A-Z a-z 0-9 + = , . @ _ -');
+  }
+  const durationSeconds = parseDurationSeconds(read('role-duration-seconds'));
+  return { roleArn, stsEndpoint: stsEndpoint.replace(/\/+$/, ''), roleSessionName, durationSeconds, s3Endpoint: s3Endpoint.replace(/\/+$/, '') };
+}
+
+function parseDurationSeconds(raw: string): number {
+  const value = raw.trim();
+  if (value === '') return 3600;
+  if (!/^\d+$/.test(value) || Number(value) < 900 || Number(value) > 43_200) {
+    throw new InputError('role-duration-seconds', 'must be a whole number of seconds from 900 to 43200');
+  }
+  return Number(value);
 }
 
 function parseFallback(read: InputReader, confidential: boolean, mode: Mode): Pick<ActionInputs, 'fallback' | 'username' | 'password'> {

@@ -6,7 +6,7 @@ import { idTokenFetcher } from './github/oidc-token.js';
 import type { SecretTarget } from './github/github-secret.js';
 import { updateSecret } from './github/github-secret.js';
 import { sealForGitHub } from './github/sealed-box.js';
-import type { ActionInputs } from './inputs.js';
+import type { ActionInputs, S3Role } from './inputs.js';
 import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
 import { checkToken, judge } from './keycloak/check.js';
 import { clientAuthentication } from './keycloak/client-auth/index.js';
@@ -15,7 +15,9 @@ import type { KeycloakDeps, RetryNotice } from './keycloak/exchange.js';
 import { obtainTokens } from './keycloak/obtain-tokens.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
-import { STATE_TOKEN_FILE, mask, publish, publishCheck } from './publish.js';
+import { STATE_TOKEN_FILE, mask, publish, publishCheck, publishCredentials } from './publish.js';
+import { assumeRole } from './s3/assume-role.js';
+import { defaultSessionName } from './s3/sts-request.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import { sendForm, sendRequest } from './transport.js';
 
@@ -63,6 +65,14 @@ async function mainStep(): Promise<void> {
     await publish(inputs, result);
   }
   if (target && result) await storeNewRefreshToken(target, inputs, result);
+  // Last: a refused role must not cost the rotated refresh token, which is out by now.
+  if (inputs.s3Role && result) await assumeS3Role(inputs, inputs.s3Role, result);
+}
+
+async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenResult): Promise<void> {
+  const roleSessionName = role.roleSessionName ?? defaultSessionName(process.env);
+  const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, inputs.clientId, inputs.timeoutMs, { send: sendRequest });
+  await publishCredentials(inputs, role, roleSessionName, credentials);
 }
 
 // getIDToken masks the token itself; masked here too so that this never depends on it.

@@ -2,7 +2,8 @@
 // job summary rows. Pure; publish.ts hands these to the runner.
 import type { CheckResult, Verdict } from './keycloak/check.js';
 import { formatDuration, formatInstant } from './duration.js';
-import type { ActionInputs } from './inputs.js';
+import type { ActionInputs, S3Role } from './inputs.js';
+import type { TemporaryCredentials } from './s3/sts-response.js';
 import type { TokenResult } from './keycloak/token-result.js';
 
 export const ENV_NAMES = {
@@ -54,6 +55,52 @@ export function summaryRows(inputs: ActionInputs, result: TokenResult): [string,
     ['Refresh token kind', result.refreshTokenKind ?? 'unknown'],
     ['Refresh token expires', isoOrEmpty(result.refreshExpiresAt) || 'unknown (no expiry in the token; server-side idle limits still apply)'],
     ['Refresh token rotated', result.rotated ? 'yes: a new refresh token was issued' : 'no'],
+  ];
+}
+
+/** The S3 credentials' values that must be masked: configure-aws-credentials masks the key id too. */
+export function credentialSecrets(credentials: TemporaryCredentials): string[] {
+  return [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken];
+}
+
+export function credentialOutputs(credentials: TemporaryCredentials): Record<string, string> {
+  return {
+    'aws-access-key-id': credentials.accessKeyId,
+    'aws-secret-access-key': credentials.secretAccessKey,
+    'aws-session-token': credentials.sessionToken,
+    'aws-expiration': isoOrEmpty(credentials.expiration),
+  };
+}
+
+/**
+ * What any S3 client of a later step needs with no STS knowledge (awscli of
+ * any version, boto3, s3cmd, rclone): the three credentials, the endpoint, and
+ * a region when the job has none (RGW accepts any).
+ */
+export function credentialEnv(credentials: TemporaryCredentials, role: S3Role, env: NodeJS.ProcessEnv): Record<string, string> {
+  const exports: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
+    AWS_ENDPOINT_URL: role.s3Endpoint,
+  };
+  if (!env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
+    exports.AWS_REGION = DEFAULT_REGION;
+    exports.AWS_DEFAULT_REGION = DEFAULT_REGION;
+  }
+  return exports;
+}
+
+const DEFAULT_REGION = 'us-east-1';
+
+export function credentialSummaryRows(role: S3Role, sessionName: string, credentials: TemporaryCredentials): [string, string][] {
+  return [
+    ['Role', role.roleArn],
+    ['Session name', sessionName],
+    ['STS endpoint', role.stsEndpoint],
+    ['S3 endpoint', role.s3Endpoint],
+    ['Subject', credentials.subject ?? 'unknown'],
+    ['Credentials expire', isoOrEmpty(credentials.expiration) || 'unknown'],
   ];
 }
 

@@ -2,10 +2,15 @@
 // Everything that talks to the runner through @actions/core lives here and in main.ts.
 import * as core from '@actions/core';
 import type { CheckResult, Verdict } from './keycloak/check.js';
-import type { ActionInputs } from './inputs.js';
+import type { ActionInputs, S3Role } from './inputs.js';
+import type { TemporaryCredentials } from './s3/sts-response.js';
 import {
   checkOutputs,
   checkSummaryRows,
+  credentialEnv,
+  credentialOutputs,
+  credentialSecrets,
+  credentialSummaryRows,
   envExports,
   rotationNotice,
   secretValues,
@@ -48,6 +53,18 @@ export async function publishCheck(inputs: ActionInputs, result: CheckResult, ve
   }
   else if (verdict.level === 'warning') core.warning(verdict.message);
   else core.info(verdict.message);
+}
+
+/** role-arn: the temporary S3 credentials, masked before anything else. */
+export async function publishCredentials(inputs: ActionInputs, role: S3Role, sessionName: string, credentials: TemporaryCredentials): Promise<void> {
+  mask(credentialSecrets(credentials));
+  for (const [name, value] of Object.entries(credentialOutputs(credentials))) core.setOutput(name, value);
+  if (inputs.exportEnv) {
+    for (const [name, value] of Object.entries(credentialEnv(credentials, role, process.env))) core.exportVariable(name, value);
+  }
+  const until = credentials.expiration === undefined ? '' : ` until ${credentialOutputs(credentials)['aws-expiration']}`;
+  core.info(`Assumed role ${role.roleArn} at ${new URL(role.stsEndpoint).host}${until}.`);
+  await writeSummary('S3 credentials from RGW STS', credentialSummaryRows(role, sessionName, credentials));
 }
 
 function publishTokens(inputs: ActionInputs, result: TokenResult): void {

@@ -57,6 +57,13 @@ const cases: [string, string, Record<string, string>][] = [
   ['rotation', 'an unknown value', { rotation: 'sometimes' }],
   ['client-secret', 'set with client-auth github-oidc', { 'client-auth': 'github-oidc' }],
   ['oidc-audience', 'without client-auth github-oidc', { 'oidc-audience': 'https://sso.example.com/realms/test' }],
+  ['role-arn', 'not an ARN', { 'role-arn': 'S3Access' }],
+  ['role-arn', 'with mode check', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://rgw.example.com', mode: 'check' }],
+  ['sts-endpoint', 'missing with role-arn', { 'role-arn': 'arn:aws:iam:::role/S3Access' }],
+  ['sts-endpoint', 'credentials inside', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://key:secret@rgw.example.com' }],
+  ['role-session-name', 'one character', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://rgw.example.com', 'role-session-name': 'x' }],
+  ['role-duration-seconds', 'under 900', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://rgw.example.com', 'role-duration-seconds': '60' }],
+  ['s3-endpoint', 'without role-arn', { 's3-endpoint': 'https://rgw.example.com' }],
   ['oidc-audience', 'two audiences', { 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'a b' }],
 ];
 

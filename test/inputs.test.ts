@@ -37,6 +37,7 @@ describe('parseInputs', () => {
           rotation: 'off',
         caCertificate: '',
         updateSecret: undefined,
+          s3Role: undefined,
       },
       warnings: [],
     });
@@ -97,6 +98,28 @@ describe('parseInputs', () => {
     const { inputs } = parse({ fallback: 'password', username: 'ci-bot', password: 'pw', 'refresh-token': '' });
     expect(inputs).toMatchObject({ fallback: 'password', username: 'ci-bot', password: 'pw', refreshToken: '' });
     expect(parse({ fallback: 'client-credentials', 'client-secret': 's', 'refresh-token': '' }).inputs.refreshToken).toBe('');
+  });
+
+  it('reads client-auth github-oidc: the realm issuer as audience, and no refresh token needed', () => {
+    const { inputs } = parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'refresh-token': '' });
+    expect(inputs).toMatchObject({ clientAuth: 'github-oidc', oidcAudience: 'https://sso.example.com/realms/test', refreshToken: '', checkMethod: 'introspect' });
+    expect(parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'https://sso/realms/x' }).inputs.oidcAudience).toBe('https://sso/realms/x');
+    // A check needs the stored token: github-oidc does not stand in for it there.
+    expect(() => parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'refresh-token': '', mode: 'check' })).toThrow(/Input 'refresh-token' is empty/);
+  });
+
+  it('reads the role to assume at RGW, with its defaults', () => {
+    const { inputs, warnings } = parse({ 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'http://rgw.internal:7480/' });
+    expect(inputs.s3Role).toEqual({
+      roleArn: 'arn:aws:iam:::role/S3Access',
+      stsEndpoint: 'http://rgw.internal:7480',
+      roleSessionName: undefined,
+      durationSeconds: 3600,
+      s3Endpoint: 'http://rgw.internal:7480',
+    });
+    expect(warnings).toEqual([expect.stringContaining('sts-endpoint uses plain http:// to rgw.internal')]);
+    const custom = parse({ 'role-arn': 'arn:aws:iam::tenant:role/w', 'sts-endpoint': 'https://sts.x', 's3-endpoint': 'https://s3.x', 'role-session-name': 'ci@1', 'role-duration-seconds': '900' });
+    expect(custom.inputs.s3Role).toMatchObject({ roleSessionName: 'ci@1', durationSeconds: 900, s3Endpoint: 'https://s3.x' });
   });
 
   it('trims surrounding whitespace of the token, as core.getInput does', () => {

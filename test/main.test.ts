@@ -226,3 +226,63 @@ describe('run with client-auth: github-oidc', () => {
     expect(rec().firstExposure(oidcToken)).toBe(-1);
   });
 });
+
+describe('run with role-arn: S3 credentials from RGW STS', () => {
+  const sts = `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>TEMP-KEY-ID</AccessKeyId><SecretAccessKey>TEMP-SECRET</SecretAccessKey><SessionToken>TEMP-SESSION</SessionToken><Expiration>2026-11-27T13:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`;
+  beforeEach(() => {
+    Object.assign(rec().inputs, { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': `${endpoint.baseUrl}/sts`, 'export-env': 'true' });
+    vi.stubEnv('GITHUB_REPOSITORY', 'acme/pipeline');
+    vi.stubEnv('GITHUB_RUN_ID', '42');
+    vi.stubEnv('AWS_REGION', '');
+    vi.stubEnv('AWS_DEFAULT_REGION', '');
+    endpoint.respondWith((request, res) => {
+      if (request.url === '/sts') res.writeHead(200, { 'Content-Type': 'text/xml' }).end(sts);
+      else json(res, 200, tokens);
+    });
+  });
+
+  it('assumes the role with the new access token, masks the credentials first, and hands them over', async () => {
+    const before = endpoint.requests.length;
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'setFailed')).toEqual([]);
+    const stsForm = Object.fromEntries(endpoint.requests[before + 1]?.form ?? []);
+    expect(stsForm).toMatchObject({ Action: 'AssumeRoleWithWebIdentity', RoleArn: 'arn:aws:iam:::role/S3Access', RoleSessionName: 'gh@acme@pipeline@42', WebIdentityToken: 'access-AAA', DurationSeconds: '3600' });
+    for (const secret of ['TEMP-KEY-ID', 'TEMP-SECRET', 'TEMP-SESSION']) {
+      expect(rec().lastMaskOf(secret)).toBeGreaterThanOrEqual(0);
+      expect(rec().lastMaskOf(secret)).toBeLessThan(rec().firstExposure(secret));
+    }
+    expect(rec().outputs()).toMatchObject({
+      'aws-access-key-id': 'TEMP-KEY-ID',
+      'aws-secret-access-key': 'TEMP-SECRET',
+      'aws-session-token': 'TEMP-SESSION',
+      'aws-expiration': '2026-11-27T13:00:00Z',
+    });
+    const exported = Object.fromEntries(rec().calls.filter((c) => c.fn === 'exportVariable').map((c) => c.args as [string, string]));
+    expect(exported).toMatchObject({
+      AWS_ACCESS_KEY_ID: 'TEMP-KEY-ID',
+      AWS_SECRET_ACCESS_KEY: 'TEMP-SECRET',
+      AWS_SESSION_TOKEN: 'TEMP-SESSION',
+      AWS_ENDPOINT_URL: `${endpoint.baseUrl}/sts`,
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+    });
+  });
+
+  it("keeps the job's region", async () => {
+    vi.stubEnv('AWS_REGION', 'eu-central-1');
+    await run();
+    const exported = rec().calls.filter((c) => c.fn === 'exportVariable').map((c) => c.args[0]);
+    expect(exported).not.toContain('AWS_REGION');
+    expect(exported).not.toContain('AWS_DEFAULT_REGION');
+  });
+
+  it('fails with failure-kind sts-refused after publishing the tokens, so a rotated token is not lost', async () => {
+    endpoint.respondWith((request, res) => {
+      if (request.url === '/sts') res.writeHead(403, { 'Content-Type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message></Message></Error>');
+      else json(res, 200, tokens);
+    });
+    await run();
+    expect(rec().calls.filter((c) => c.fn === 'setFailed').map((c) => c.args[0])).toEqual([expect.stringMatching(/refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/S3Access \(403 AccessDenied\)/)]);
+    expect(rec().outputs()).toMatchObject({ 'refresh-token': newRefresh, 'failure-kind': 'sts-refused' });
+  });
+});

@@ -51,7 +51,7 @@ export function json(response: ServerResponse, status: number, body: unknown): v
 }
 
 /** An unsigned JWT-shaped token with the given claims: enough for claim reading. */
-export function fakeJwt(claims: Record<string, unknown>, salt = ''): string {
+export function fakeJwt(claims: Record<string, unknown>, salt = '', header: Record<string, unknown> = { alg: 'HS512', typ: 'JWT' }): string {
   const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${encode({ alg: 'HS512', typ: 'JWT' })}.${encode(claims)}.${Buffer.from(`signature${salt}`).toString('base64url')}`;
+  return `${encode(header)}.${encode(claims)}.${Buffer.from(`signature${salt}`).toString('base64url')}`;
 }

@@ -27,6 +27,7 @@ export function testInputs(overrides: Partial<ActionInputs> = {}): ActionInputs 
     rotation: 'off',
     caCertificate: '',
     updateSecret: undefined,
+    s3Role: undefined,
     ...overrides,
   };
 }

@@ -1,0 +1,40 @@
+// The STS AssumeRoleWithWebIdentity call as Ceph RGW takes it: a form POST to
+// the RGW URL, unsigned, with the Keycloak access token as the web identity.
+import type { FormRequest } from '../transport.js';
+
+export interface RoleRequest {
+  stsEndpoint: string;
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds: number;
+}
+
+export function assumeRoleRequest(role: RoleRequest, webIdentityToken: string): FormRequest {
+  const form = new URLSearchParams({
+    Action: 'AssumeRoleWithWebIdentity',
+    Version: '2011-06-15',
+    RoleArn: role.roleArn,
+    RoleSessionName: role.roleSessionName,
+    DurationSeconds: String(role.durationSeconds),
+    WebIdentityToken: webIdentityToken,
+  });
+  return {
+    url: role.stsEndpoint,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/xml' },
+    body: form.toString(),
+  };
+}
+
+// RoleSessionName: 2 to 64 of [\w+=,.@-] (AWS's rule; RGW refuses a single character).
+const SESSION_NAME_CHARS = /[^\w+=,.@-]/g;
+
+/** A session name RGW accepts, from the repository and run (RGW logs it with the session). */
+export function defaultSessionName(env: NodeJS.ProcessEnv): string {
+  const repository = (env.GITHUB_REPOSITORY ?? 'local').replace('/', '@');
+  const name = `gh@${repository}@${env.GITHUB_RUN_ID ?? '0'}`.replace(SESSION_NAME_CHARS, '-');
+  return name.length > 64 ? name.slice(name.length - 64) : name;
+}
+
+export function isValidSessionName(name: string): boolean {
+  return name.length >= 2 && name.length <= 64 && !SESSION_NAME_CHARS.test(name);
+}

@@ -1,0 +1,74 @@
+// Reads RGW's STS answers. RGW answers success in the STS shape
+// (<AssumeRoleWithWebIdentityResponse>) but refusals in the S3 shape
+// (<Error><Code>AccessDenied</Code>...), which is why SDKs print "(Unknown)".
+// The XML parser is loaded only when an STS call is made.
+
+export interface TemporaryCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** Undefined when RGW sent none or an unreadable one. */
+  expiration: Date | undefined;
+  /** Keycloak's sub as RGW saw it. */
+  subject: string | undefined;
+}
+
+export interface StsFault {
+  code: string;
+  message: string;
+}
+
+type Xml = Record<string, unknown>;
+
+async function parseXml(body: string): Promise<Xml | undefined> {
+  const { XMLParser } = await import('fast-xml-parser');
+  try {
+    const parsed: unknown = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true }).parse(body, true);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Xml) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function child(node: unknown, name: string): unknown {
+  return typeof node === 'object' && node !== null ? (node as Xml)[name] : undefined;
+}
+
+function text(node: unknown): string | undefined {
+  if (typeof node === 'string' && node !== '') return node;
+  if (typeof node === 'number') return String(node);
+  return undefined;
+}
+
+/** The credentials of a 2xx answer; undefined when the body does not hold them. */
+export async function parseCredentials(body: string): Promise<TemporaryCredentials | undefined> {
+  const result = child(child(await parseXml(body), 'AssumeRoleWithWebIdentityResponse'), 'AssumeRoleWithWebIdentityResult');
+  const credentials = child(result, 'Credentials');
+  const accessKeyId = text(child(credentials, 'AccessKeyId'));
+  const secretAccessKey = text(child(credentials, 'SecretAccessKey'));
+  const sessionToken = text(child(credentials, 'SessionToken'));
+  if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined) return undefined;
+  const expiration = text(child(credentials, 'Expiration'));
+  const date = expiration === undefined ? undefined : new Date(expiration);
+  return {
+    accessKeyId,
+    secretAccessKey,
+    sessionToken,
+    expiration: date === undefined || Number.isNaN(date.getTime()) ? undefined : date,
+    subject: text(child(result, 'SubjectFromWebIdentityToken')),
+  };
+}
+
+/** The code and message of an S3-shaped or STS-shaped error body. */
+export async function parseFault(body: string): Promise<StsFault | undefined> {
+  const xml = await parseXml(body);
+  const error = child(xml, 'Error') ?? child(child(xml, 'ErrorResponse'), 'Error');
+  const code = text(child(error, 'Code'));
+  if (code === undefined) return undefined;
+  return { code: oneLine(code), message: oneLine(text(child(error, 'Message')) ?? '') };
+}
+
+function oneLine(value: string): string {
+  const flat = value.replace(/\s+/g, ' ').trim();
+  return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
+}
