@@ -47,7 +47,7 @@ export async function runScenario(
     // Step debug on: the leak check then covers every ::debug:: line as well.
     { ...options, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1', ...options.env } },
   );
-  const returned = ['access-token', 'refresh-token', 'id-token'].map((name) => run.outputs[name] ?? '');
+  const returned = ['access-token', 'refresh-token', 'id-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'].map((name) => run.outputs[name] ?? '');
   const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? '', inputs['github-token'] ?? ''];
   const secrets = [...given, ...returned, ...(options.alsoMasked?.() ?? [])].filter((s) => s !== '');
   // Secrets the action never received (the password, a secret the inputs replaced)
