@@ -1,6 +1,6 @@
-// `npm run keycloak:image`: the Docker engine and every Keycloak image the
-// suite uses, ready before the tests (which would otherwise do it themselves).
-import { prepareKeycloakEnvironment } from '../test/integration/support/environment.js';
+// `npm run keycloak:image`: the Docker engine, every Keycloak image the suite uses and
+// the Ceph RGW image, ready before the tests (which would otherwise do it themselves).
+import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { COMPAT_VERSION, DEFAULT_VERSION } from '../test/integration/support/keycloak-container.js';
 
-prepareKeycloakEnvironment([DEFAULT_VERSION, COMPAT_VERSION]);
+prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });

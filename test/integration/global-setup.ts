@@ -1,7 +1,8 @@
-// Brings up what the real-Keycloak suite needs, then starts the shared server.
+// Brings up what the integration suite needs (engine, Keycloak and Ceph images), then
+// starts the shared Keycloak. Test files start Ceph themselves (support/ceph-container.ts).
 // Nothing here skips: without an engine or an image the suite fails, loudly.
 import type { TestProject } from 'vitest/node';
-import { prepareKeycloakEnvironment } from './support/environment.js';
+import { prepareTestEnvironment } from './support/environment.js';
 import { COMPAT_VERSION, DEFAULT_VERSION, startKeycloak } from './support/keycloak-container.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
 
@@ -14,7 +15,7 @@ declare module 'vitest' {
 let keycloak: RunningKeycloak | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  prepareKeycloakEnvironment([DEFAULT_VERSION, COMPAT_VERSION]);
+  prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });
   keycloak = await startKeycloak();
   project.provide('keycloakUrl', keycloak.baseUrl);
   console.log(`Keycloak ${DEFAULT_VERSION} ready at ${keycloak.baseUrl} in ${(keycloak.startupMs / 1000).toFixed(1)} s`);

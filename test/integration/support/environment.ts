@@ -1,5 +1,5 @@
-// What every real-Keycloak run needs before a container can start: a Docker
-// engine (installed and started when missing) and the offline-built images.
+// What every real-server run needs before a container can start: a Docker engine
+// (installed and started when missing) and the offline-built images.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
@@ -13,18 +13,35 @@ export const TESTCONTAINERS_ENV = {
   TESTCONTAINERS_HOST_OVERRIDE: 'localhost',
 };
 
-/** Idempotent: takes seconds when the engine runs and the images exist. Throws, never skips. */
-export function prepareKeycloakEnvironment(versions: string[]): void {
+export interface TestEnvironment {
+  /** Keycloak images to build (scripts/keycloak-image.sh), unless KEYCLOAK_IMAGE is set. */
+  keycloakVersions: string[];
+  /** Also the Ceph RGW image (scripts/ceph-image.sh), unless CEPH_IMAGE is set. */
+  ceph: boolean;
+}
+
+/**
+ * The engine and the images of the integration suite. Idempotent: takes seconds when
+ * the engine runs and the images exist. Throws, never skips.
+ */
+export function prepareTestEnvironment({ keycloakVersions, ceph }: TestEnvironment): void {
   Object.assign(process.env, TESTCONTAINERS_ENV);
   runScript('docker-up.sh');
-  if (process.env.KEYCLOAK_IMAGE !== undefined) return;
-  for (const version of versions) runScript('keycloak-image.sh', version);
+  if (process.env.KEYCLOAK_IMAGE === undefined) {
+    for (const version of keycloakVersions) runScript('keycloak-image.sh', version);
+  }
+  if (ceph && process.env.CEPH_IMAGE === undefined) runScript('ceph-image.sh');
+}
+
+/** Keycloak only (npm run demo, npm run benchmark). */
+export function prepareKeycloakEnvironment(versions: string[]): void {
+  prepareTestEnvironment({ keycloakVersions: versions, ceph: false });
 }
 
 function runScript(script: string, ...args: string[]): void {
   try {
     execFileSync(resolve(SCRIPTS, script), args, { stdio: ['ignore', 'inherit', 'inherit'] });
   } catch {
-    throw new Error(`scripts/${script} ${args.join(' ')} failed: no real Keycloak can run (see the output above).`);
+    throw new Error(`scripts/${[script, ...args].join(' ')} failed: the real servers cannot run (see the output above).`);
   }
 }

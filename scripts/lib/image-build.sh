@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# Shared by the offline image builds (scripts/keycloak-image.sh, scripts/ceph-image.sh):
+# Debian root filesystems by mmdebstrap from the machine's own mirror, and small helpers.
+#
+# Source it after defining, in the calling script:
+#   IMAGE_BUILD_NAME   prefix of error messages (e.g. keycloak-image)
+#   log MESSAGE...     progress line on stderr
+#   die MESSAGE...     error line on stderr, then exit 1
+
+# Run a noisy command; show its output only when it fails.
+quiet() {
+  local out rc=0
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    tail -n 60 "$out" >&2
+    rm -f "$out"
+    printf '%s: command failed (exit %s): %s\n' "$IMAGE_BUILD_NAME" "$rc" "$*" >&2
+    return "$rc"
+  fi
+  rm -f "$out"
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# Drop a replaced image of ours once its tag has moved on (ignore "in use" errors).
+remove_if_dangling() {
+  [ -n "$1" ] || return 0
+  [ "$(docker image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null)" = 0 ] || return 0
+  docker image rm "$1" >/dev/null 2>&1 || true
+}
+
+# ensure_pkgs command:package... installs (apt-get) the packages whose command is missing.
+ensure_pkgs() {
+  local missing=() p
+  for p in "$@"; do
+    command -v "${p%%:*}" >/dev/null 2>&1 || missing+=("${p#*:}")
+  done
+  [ "${#missing[@]}" = 0 ] && return 0
+  log "installing ${missing[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  quiet apt-get update -qq
+  quiet apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Mirror: the URI of the first deb822 stanza of the machine's Debian sources that
+# lists a plain release suite (not -security/-updates/-backports). Read at run time;
+# no host name is written into the repository.
+debian_mirror() {
+  if [ ! -r /etc/apt/sources.list.d/debian.sources ]; then
+    # one-line format fallback: first "deb URI suite" line with a plain suite
+    awk '$1 == "deb" && $3 !~ /-/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null
+    return 0
+  fi
+  awk '
+    /^[[:space:]]*$/ { if (uri != "" && plain) { print uri; exit } uri=""; plain=0; next }
+    /^URIs:/   { uri=$2 }
+    /^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-/) plain=1 }
+    END        { if (uri != "" && plain) print uri }
+  ' /etc/apt/sources.list.d/debian.sources | head -n 1
+}
+
+# build_rootfs SUITE INCLUDE OUT.tar.zst
+#   INCLUDE: mmdebstrap's --include list (comma- or space-separated packages).
+build_rootfs() {
+  local suite=$1 include=$2 out=$3 mirror tmp rc=0
+  mirror=$(debian_mirror)
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list.d/debian.sources"
+  tmp=$(mktemp -d)
+  # essential: no apt/useradd in the image; merged-usr hook: otherwise apt pulls in
+  # usrmerge and perl. Docs, man pages, locales and info are excluded; the JRE's
+  # postinst needs usr/share/man/man1 to exist (alternatives slave links), hence the
+  # setup hook. The customize hook drops the sources list (mirror host) from the image.
+  # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hooks, not here
+  quiet mmdebstrap --variant=essential --mode=root \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --aptopt='APT::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --setup-hook='mkdir -p "$1/usr/share/man/man1"' \
+    --customize-hook='rm -f "$1/etc/apt/sources.list"' \
+    --include="$include" \
+    "$suite" "$tmp/rootfs.tar" "$mirror" || rc=$?
+  if [ "$rc" = 0 ]; then
+    zstd -q -T0 -f "$tmp/rootfs.tar" -o "$out.part" && mv -f "$out.part" "$out" || rc=$?
+  fi
+  rm -rf "$tmp"
+  return "$rc"
+}
+
+# import_rootfs ROOTFS.tar.zst IMAGE: docker import (20.10 cannot read zstd itself).
+import_rootfs() {
+  local tarball=$1 image=$2 old_id
+  old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+  zstd -dc "$tarball" | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["/bin/bash"]' \
+    - "$image" >/dev/null
+  remove_if_dangling "$old_id"
+}
