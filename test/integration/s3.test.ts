@@ -1,0 +1,172 @@
+// The S3 half against a real Ceph RGW (Reef) and a real Keycloak: the README's
+// two S3 workflows run as written (their blocks are read from README.md), with
+// the S3 clients users run (awscli and boto3, inside the Ceph container), and
+// every refusal RGW gives, with what the action says about it.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { visibleLog } from '../support/leak-check.js';
+import type { RunningCeph } from './support/ceph-container.js';
+import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, startCeph, webIdentityTrustPolicy } from './support/ceph-container.js';
+import type { Tokens } from './support/keycloak-api.js';
+import { OTHER_CLIENT, S3_CLIENT, SHORT_LIFESPAN_SECONDS, SHORT_LIVED_CLIENT, s3Login, s3Realm } from './support/s3-realm.js';
+import type { ScenarioRun } from './support/scenario.js';
+import { expectFailure, runScenario } from './support/scenario.js';
+import { sharedKeycloakApi } from './support/shared-keycloak.js';
+
+const api = sharedKeycloakApi();
+const REALM = 'ceph'; // as in the README
+const TRAP_REALM = 'ceph-trap';
+const BUCKET = 'ci-bucket';
+const RUN_ID = '4242';
+
+let ceph: RunningCeph;
+const issuer = (realm: string) => `${api.baseUrl}/realms/${realm}`;
+
+beforeAll(async () => {
+  await api.createRealm(s3Realm(REALM));
+  await api.createRealm(s3Realm(TRAP_REALM, { signingKeyFirst: false }));
+  ceph = await startCeph();
+  console.log(`Ceph RGW ready in ${(ceph.readyMs / 1000).toFixed(1)} s`);
+  for (const realm of [REALM, TRAP_REALM]) await createOidcProvider(ceph, issuer(realm), [S3_CLIENT]);
+  await createRole(ceph, 'ci-writer', webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT }));
+  await createRole(ceph, 'trap-writer', webIdentityTrustPolicy(issuer(TRAP_REALM), { audience: S3_CLIENT }));
+  await createRole(ceph, 'alice-only', webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT, sub: await api.userId(REALM, 'alice') }));
+  for (const role of ['ci-writer', 'trap-writer', 'alice-only']) await putRolePolicy(ceph, role, 'ci-bucket-rw', bucketPolicy(BUCKET));
+  await createBucket(ceph, BUCKET);
+}, 240_000);
+
+afterAll(async () => {
+  await ceph?.stop();
+  for (const realm of [REALM, TRAP_REALM]) await api.deleteRealm(realm);
+});
+
+const roleArn = (name: string) => `arn:aws:iam:::role/${name}`;
+
+interface ReadmeStep {
+  with?: Record<string, string>;
+  env?: Record<string, string>;
+  run?: string;
+}
+
+/** The README's S3 workflows: pairs of (this action's step, the S3 step after it). */
+function readmeS3Workflows(): [ReadmeStep, ReadmeStep][] {
+  const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## S3 on Ceph RGW'), readme.indexOf('### The Keycloak side'));
+  const blocks = [...section.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => parse(match[1] ?? '') as ReadmeStep[]);
+  expect(blocks.map((steps) => steps.length)).toEqual([2, 2]);
+  return blocks.map(([action, s3]) => [action as ReadmeStep, s3 as ReadmeStep]);
+}
+
+/** The README's placeholders and expressions, as the runner would expand them here. */
+function expand(value: string, context: { refreshToken: string; outputs?: Record<string, string> }): string {
+  return value
+    .replaceAll('https://sso.example.com', api.baseUrl)
+    .replaceAll('https://rgw.example.com', ceph.s3Url)
+    .replaceAll('${{ secrets.KEYCLOAK_REFRESH_TOKEN }}', context.refreshToken)
+    .replaceAll('${{ github.run_id }}', RUN_ID)
+    .replace(/\$\{\{ steps\.keycloak\.outputs\.([\w-]+) \}\}/g, (_, name: string) => context.outputs?.[name] ?? '');
+}
+
+const expandAll = (values: Record<string, string> = {}, context: Parameters<typeof expand>[1]) =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [key, expand(String(value), context)]));
+
+/**
+ * Runs a script in the Ceph container (awscli, boto3) as a later workflow step
+ * would: in an empty directory, with a fresh HOME and the step's environment.
+ * Files the action wrote on the runner (the token file) are laid down at the
+ * same path, byte for byte.
+ */
+async function runStep(script: string, env: Record<string, string>, files: Record<string, string> = {}) {
+  const lay = Object.keys(files).map((path, i) => `mkdir -p "$(dirname '${path}')" && printf %s "$FILE_${i}" > '${path}'`);
+  const fileEnv = Object.fromEntries(Object.values(files).map((content, i) => [`FILE_${i}`, content]));
+  return ceph.exec(['bash', '-c', ['set -euo pipefail', ...lay, 'cd "$(mktemp -d)"', script].join('\n')], { ...env, ...fileEnv });
+}
+
+async function runReadmeAction(action: ReadmeStep, tokens: Tokens): Promise<ScenarioRun> {
+  const inputs = expandAll(action.with, { refreshToken: tokens.refresh_token });
+  const run = await runScenario(api, s3Login(REALM), tokens, inputs, { allowEnvSecrets: true });
+  expect(run.exitCode, visibleLog(run)).toBe(0);
+  return run;
+}
+
+describe('the README S3 workflows, against Ceph RGW 18.2', () => {
+  it('the token file: awscli assumes the role itself and uploads', async () => {
+    const [action, s3] = readmeS3Workflows()[0] as [ReadmeStep, ReadmeStep];
+    const run = await runReadmeAction(action, await api.login(s3Login(REALM)));
+    const file = run.outputs['access-token-file'] ?? '';
+    // The bare token: RGW refuses a token file that ends in a newline.
+    const tokenFile = { [file]: readFileSync(file, 'utf8') };
+    expect(tokenFile[file]).toBe(run.outputs['access-token']);
+    const env = expandAll(s3.env, { refreshToken: '', outputs: run.outputs });
+    const step = await runStep(expand(s3.run ?? '', { refreshToken: '' }), env, tokenFile);
+    expect(step.exitCode, step.stderr).toBe(0);
+    const read = await runStep('aws s3 cp s3://ci-bucket/report.txt -', env, tokenFile);
+    expect(read.stdout).toBe(`built by run ${RUN_ID}\n`);
+  });
+
+  it('role-arn: the action assumes the role; awscli and boto3 use the exported credentials', async () => {
+    const [action, s3] = readmeS3Workflows()[1] as [ReadmeStep, ReadmeStep];
+    const run = await runReadmeAction(action, await api.login(s3Login(REALM)));
+    expect(run.outputs['aws-expiration']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(run.env).toMatchObject({ AWS_ENDPOINT_URL: ceph.s3Url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: run.outputs['aws-access-key-id'] });
+    expect(run.summary).toContain('S3 credentials from RGW STS');
+    expect(s3.env).toBeUndefined();
+    // The next step sees what GITHUB_ENV exported, nothing else; boto3 reads back what awscli wrote.
+    const step = await runStep(expand(s3.run ?? '', { refreshToken: '' }), run.env);
+    expect(step.exitCode, step.stderr).toBe(0);
+    expect(step.stdout).toContain(`built by run ${RUN_ID}\n`);
+  });
+});
+
+describe('what RGW refuses, and what the action says', () => {
+  // Each failure sets its outputs first: the tokens, then failure-kind.
+  const assumeRole = (role: string) => ({ 'role-arn': roleArn(role), 'sts-endpoint': ceph.s3Url });
+
+  it("a token of a client RGW does not know: the audience is named", async () => {
+    const login = s3Login(REALM, 'alice', OTHER_CLIENT);
+    const run = await runScenario(api, login, await api.login(login), assumeRole('ci-writer'));
+    expectFailure(run, /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/ci-writer \(403 AccessDenied\)\. Check on RGW: .*--client-id-list holds the token's aud \(other-app\) or azp \(other-app\)/, { 'failure-kind': 'sts-refused' });
+    expect(await ceph.rgwLog()).toContain("Client id in token doesn't match with that registered with oidc provider");
+  });
+
+  it("a realm with Keycloak's stock key order: the JWKS trap is named", async () => {
+    const login = s3Login(TRAP_REALM);
+    const run = await runScenario(api, login, await api.login(login), { 'role-arn': roleArn('trap-writer'), 'sts-endpoint': ceph.s3Url });
+    expectFailure(run, /\(403 AccessDenied\)\. RGW verifies with the first key of the issuer's JWKS, which is RSA-OAEP \(use enc\), not the key that signed this token: raise the priority of rsa-generated/, { 'failure-kind': 'sts-refused' });
+    expect(await ceph.rgwLog()).toContain('Signature validation failed');
+  });
+
+  it("a trust policy on sub: alice's token gets the role, bob's is refused", async () => {
+    const alice = await runScenario(api, s3Login(REALM), await api.login(s3Login(REALM)), assumeRole('alice-only'));
+    expect(alice.exitCode, visibleLog(alice)).toBe(0);
+    const bobLogin = s3Login(REALM, 'bob');
+    const bob = await runScenario(api, bobLogin, await api.login(bobLogin), assumeRole('alice-only'));
+    expectFailure(bob, /role arn:aws:iam:::role\/alice-only \(403 AccessDenied\)/, { 'failure-kind': 'sts-refused' });
+  });
+
+  it('an expired token in the token file: awscli gets (Unknown), RGW logs why', async () => {
+    const login = s3Login(REALM, 'alice', SHORT_LIVED_CLIENT);
+    const run = await runScenario(api, login, await api.login(login), { 'token-file': 'true' });
+    const file = run.outputs['access-token-file'] ?? '';
+    await new Promise((done) => setTimeout(done, (SHORT_LIFESPAN_SECONDS + 2) * 1000));
+    const step = await runStep('aws s3 ls s3://ci-bucket', {
+      AWS_WEB_IDENTITY_TOKEN_FILE: file,
+      AWS_ROLE_ARN: roleArn('ci-writer'),
+      AWS_ROLE_SESSION_NAME: 'ci-expired',
+      AWS_ENDPOINT_URL: ceph.s3Url,
+      AWS_REGION: 'us-east-1',
+    }, { [file]: readFileSync(file, 'utf8') });
+    expect(step.exitCode).toBe(254);
+    expect(step.stderr).toContain('An error occurred (Unknown) when calling the AssumeRoleWithWebIdentity operation: Unknown');
+    expect(await ceph.rgwLog()).toContain('token expired');
+  });
+
+  it('RGW down: a network error that names the STS host', async () => {
+    const run = await runScenario(api, s3Login(REALM), await api.login(s3Login(REALM)), { 'role-arn': roleArn('ci-writer'), 'sts-endpoint': 'http://127.0.0.1:9' });
+    expectFailure(run, /could not reach RGW's STS at 127\.0\.0\.1:9 \(ECONNREFUSED\)/, { 'failure-kind': 'sts-unreachable' });
+    // The tokens were published before the STS call.
+    expect(run.outputs['access-token']).not.toBe('');
+  });
+});
