@@ -84,6 +84,26 @@ describe.each([
     expect(existsSync(file)).toBe(false);
   });
 
+  it("client-auth github-oidc: asks the runner for the job's OIDC token and sends it as client assertion", async () => {
+    const oidcToken = fakeJwt({ sub: 'repo:acme/pipeline:ref:refs/heads/main', jti: 'one' }, 'oidc');
+    endpoint.respondWith((request, res) => {
+      if (request.url.startsWith('/runner-token')) json(res, 200, { value: oidcToken });
+      else json(res, 200, { ...answer, access_token: fakeJwt({ azp: 'ceph-s3' }, 'access') });
+    });
+    const before = endpoint.requests.length;
+    const run = await runAction(inputs({ 'client-auth': 'github-oidc', 'client-secret': '' }), {
+      node,
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: `${endpoint.baseUrl}/runner-token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token' },
+    });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    const [runner, keycloak] = endpoint.requests.slice(before);
+    expect(runner?.url).toBe(`/runner-token?api-version=2.0&audience=${encodeURIComponent(`${endpoint.baseUrl}/realms/test`)}`);
+    expect(runner?.headers.authorization).toBe('Bearer runner-request-token');
+    expect(keycloak?.form.get('client_assertion')).toBe(oidcToken);
+    expect(visibleLog(run)).not.toContain('runner-request-token');
+    expectNoLeaks(run, [oidcToken, sentRefresh, run.outputs['access-token'] ?? '']);
+  });
+
   it('fails with exit code 1 and one classified line, without a stack trace', async () => {
     endpoint.respondWith((_, res) => json(res, 401, { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' }));
     const run = await runAction(inputs(), { node });
