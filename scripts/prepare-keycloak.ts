@@ -3,4 +3,4 @@
 import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { COMPAT_VERSION, DEFAULT_VERSION } from '../test/integration/support/keycloak-container.js';
 
-prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });
+await prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });

@@ -39,8 +39,13 @@ ensure_pkgs() {
   [ "${#missing[@]}" = 0 ] && return 0
   log "installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
-  quiet apt-get update -qq
-  quiet apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The Keycloak and Ceph builds run side by side: one apt at a time (a subshell, so
+  # the lock is released when it ends).
+  (
+    flock 8
+    quiet apt-get update -qq
+    quiet apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  ) 8>"${CACHE_DIR:?}/.lock-apt"
 }
 
 # Mirror: the URI of the first deb822 stanza of the machine's Debian sources that

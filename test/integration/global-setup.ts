@@ -15,7 +15,7 @@ declare module 'vitest' {
 let keycloak: RunningKeycloak | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });
+  await prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });
   keycloak = await startKeycloak();
   project.provide('keycloakUrl', keycloak.baseUrl);
   console.log(`Keycloak ${DEFAULT_VERSION} ready at ${keycloak.baseUrl} in ${(keycloak.startupMs / 1000).toFixed(1)} s`);
