@@ -14,7 +14,8 @@
 #      XDG_CACHE_HOME     caches live in ${XDG_CACHE_HOME:-$HOME/.cache}/keycloak-action
 #
 # Skips all work when the tag exists and carries the same recipe label (a hash of
-# the Dockerfile, build options and base image); a second run takes well under a second.
+# the Dockerfile, first-start.sh, the suite's realms, build options and base image); a
+# second run takes well under a second.
 # Needs a running engine: run scripts/docker-up.sh first.
 set -euo pipefail
 
@@ -34,6 +35,8 @@ KC_BUILD_OPTS="--db=dev-file --health-enabled=true"
 # 26.6, off unless built in; from 26.6 it is on by default.
 case $VERSION in 26.[0-5].*) KC_BUILD_OPTS+=" --features=client-auth-federated" ;; esac
 IMAGE=keycloak-action-test/keycloak:$VERSION
+# The suite's realms, imported into the image's database at build time (first-start.sh).
+REALMS_DIR=$REPO_ROOT/test/integration/realms
 
 IMAGE_BUILD_NAME=keycloak-image
 # shellcheck source=lib/image-build.sh
@@ -49,7 +52,7 @@ flock 9
 # ---------------------------------------------------------------------------
 # Fast path: the tag exists and was built from this exact recipe.
 # ---------------------------------------------------------------------------
-RECIPE=$( { cat "$DOCKERFILE_DIR/Dockerfile"; echo "$KC_BUILD_OPTS"; echo "rootfs=$ROOTFS_RECIPE jre=${KEYCLOAK_JRE:-21}"; } | sha256sum | cut -c1-16)
+RECIPE=$( { cat "$DOCKERFILE_DIR/Dockerfile" "$DOCKERFILE_DIR/first-start.sh" "$REALMS_DIR"/*.json; echo "$KC_BUILD_OPTS"; echo "rootfs=$ROOTFS_RECIPE jre=${KEYCLOAK_JRE:-21}"; } | sha256sum | cut -c1-16)
 if [ "${FORCE:-0}" != 1 ] && image_exists "$IMAGE"; then
   have=$(docker image inspect -f '{{ index .Config.Labels "keycloak-action-test.recipe" }}' "$IMAGE" 2>/dev/null || true)
   if [ "$have" = "$RECIPE" ]; then
@@ -120,7 +123,9 @@ mkdir "$CTX/keycloak"
 tar -xzf "$DIST" -C "$CTX/keycloak" --strip-components=1
 mkdir -p "$CTX/keycloak/data/import"
 chmod -R g+rwX "$CTX/keycloak"
-cp "$DOCKERFILE_DIR/Dockerfile" "$CTX/Dockerfile"
+cp "$DOCKERFILE_DIR/Dockerfile" "$DOCKERFILE_DIR/first-start.sh" "$CTX/"
+mkdir "$CTX/realms"
+cp "$REALMS_DIR"/*.json "$CTX/realms/"
 
 old_id=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 log "building $IMAGE on $BASE_IMAGE (docker build, kc.sh build $KC_BUILD_OPTS)"

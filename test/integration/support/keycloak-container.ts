@@ -59,7 +59,11 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
     ? ['--https-certificate-file=/opt/keycloak/conf/test-tls.crt', '--https-certificate-key-file=/opt/keycloak/conf/test-tls.key']
     : [];
   const hostnameArgs = options.hostname ? [`--hostname=${options.hostname}`] : ['--hostname-strict=false'];
-  const health = Wait.forHttp(`${relativePath}/health/ready`, 9000).withReadTimeout(1000).withStartupTimeout(180_000);
+  // testcontainers asks once per read timeout: every 250 ms, not every second (the
+  // answer takes milliseconds; a TLS handshake by a server just started takes longer).
+  const health = Wait.forHttp(`${relativePath}/health/ready`, 9000)
+    .withReadTimeout(options.tls ? 1000 : 250)
+    .withStartupTimeout(180_000);
   const started = Date.now();
   const container = await new GenericContainer(keycloakImage(version))
     .withCommand([...command, '--http-enabled=true', ...hostnameArgs, ...tlsArgs, '--cache=local', '--import-realm'])
