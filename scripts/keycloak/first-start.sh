@@ -1,7 +1,10 @@
 #!/bin/bash
 # The image build's last step (scripts/keycloak/Dockerfile): one start of the server
 # as the tests start it, up to /health/ready, then a clean stop. It leaves behind
-#  - the suite's realms (copied into data/import) imported into the image's database:
+#  - the dev-file database, created by this start, with the admin of
+#    KC_BOOTSTRAP_ADMIN_USERNAME/_PASSWORD (one JVM instead of a separate
+#    `kc.sh bootstrap-admin` run: 15-30 s less CPU per image);
+#  - the suite's realms (copied into data/import) imported into that database:
 #    a test container's --import-realm then finds them and skips them (strategy
 #    IGNORE_EXISTING) instead of creating them, which costs more than the rest of
 #    the start (keys, default clients and flows, eight password hashes);
