@@ -31,9 +31,13 @@ CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/keycloak-action
 ROOTFS_RECIPE=1
 # Build-time Keycloak options baked into the image (see the Dockerfile).
 KC_BUILD_OPTS="--db=dev-file --health-enabled=true"
-# Federated client authentication (client-auth: github-oidc) is a preview before
-# 26.6, off unless built in; from 26.6 it is on by default.
-case $VERSION in 26.[0-5].*) KC_BUILD_OPTS+=" --features=client-auth-federated" ;; esac
+# Before 26.6: federated client authentication (client-auth: github-oidc) is a preview,
+# off unless built in (from 26.6 it is on by default). The suite also serves this older
+# server the legacy way, under /auth (a build-time option, so a container starts
+# --optimized); test/integration/support/keycloak-container.ts agrees.
+KC_RELATIVE_PATH=""
+case $VERSION in 26.[0-5].*) KC_BUILD_OPTS+=" --features=client-auth-federated"; KC_RELATIVE_PATH=/auth ;; esac
+KC_BUILD_OPTS+="${KC_RELATIVE_PATH:+ --http-relative-path=$KC_RELATIVE_PATH}"
 IMAGE=keycloak-action-test/keycloak:$VERSION
 # The suite's realms, imported into the image's database at build time (first-start.sh).
 REALMS_DIR=$REPO_ROOT/test/integration/realms
@@ -132,6 +136,7 @@ log "building $IMAGE on $BASE_IMAGE (docker build, kc.sh build $KC_BUILD_OPTS)"
 quiet env -u DOCKER_BUILDKIT docker build --force-rm \
   --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "KC_BUILD_OPTS=$KC_BUILD_OPTS" \
+  --build-arg "KC_RELATIVE_PATH=$KC_RELATIVE_PATH" \
   --label "keycloak-action-test.recipe=$RECIPE" \
   --label "keycloak-action-test.base=$BASE_IMAGE" \
   -t "$IMAGE" "$CTX"

@@ -15,7 +15,8 @@
 # A class whose jar changed (e.g. after a re-build inside the container) is simply
 # loaded as usual; a JVM that cannot use the archive warns and starts without it.
 #
-#   first-start.sh ARCHIVE     (as uid 1000, in the image)
+#   first-start.sh ARCHIVE     (as uid 1000, in the image; KC_RELATIVE_PATH: the
+#                               --http-relative-path built in, e.g. /auth, if any)
 set -euo pipefail
 archive=$1
 
@@ -29,7 +30,7 @@ pid=$!
 # No curl in the image: ask the management port with bash's /dev/tcp.
 ready() {
   (exec 3<>/dev/tcp/127.0.0.1/9000 \
-    && printf 'GET /health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 \
+    && printf 'GET %s/health/ready HTTP/1.0\r\nHost: localhost\r\n\r\n' "${KC_RELATIVE_PATH:-}" >&3 \
     && head -n 1 <&3 | grep -q ' 200 ') 2>/dev/null
 }
 # Poll every 0.2 s, for at most 5 minutes.

@@ -15,8 +15,6 @@ const OWN_IMAGE = 'keycloak-action-test/keycloak:{version}';
 
 export interface KeycloakOptions {
   version?: string;
-  /** Serve under a path, as Keycloak <= 16 did with /auth (--http-relative-path). */
-  relativePath?: string;
   /** Also serve HTTPS on 8443 with this certificate (PEM); the management port then speaks TLS too. */
   tls?: { cert: string; key: string };
   /** A fixed frontend URL (--hostname): the issuer of every token, whatever host a request used. */
@@ -41,11 +39,10 @@ export function keycloakImage(version: string): string {
 
 export async function startKeycloak(options: KeycloakOptions = {}): Promise<RunningKeycloak> {
   const version = options.version ?? DEFAULT_VERSION;
-  const relativePath = options.relativePath ?? '';
+  const relativePath = relativePathOf(version);
   // Our image is pre-built with these options, so it can start --optimized (no
-  // build step at start-up). Another image, or a build-time option such as the
-  // relative path, needs the build step: kc.sh start runs it first.
-  const optimized = process.env.KEYCLOAK_IMAGE === undefined && relativePath === '';
+  // build step at start-up). Another image needs the build step: kc.sh start runs it first.
+  const optimized = process.env.KEYCLOAK_IMAGE === undefined;
   const command = optimized
     ? ['start', '--optimized']
     : ['start', '--db=dev-file', '--health-enabled=true', ...buildFeatures(version), ...(relativePath ? [`--http-relative-path=${relativePath}`] : [])];
@@ -98,6 +95,15 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
 // As scripts/keycloak-image.sh bakes them in: federated client authentication is a preview before 26.6.
 function buildFeatures(version: string): string[] {
   return /^26\.[0-5]\./.test(version) ? ['--features=client-auth-federated'] : [];
+}
+
+/**
+ * Where the server serves its endpoints (--http-relative-path, baked into our image
+ * by scripts/keycloak-image.sh): the older server runs the legacy way, under /auth,
+ * as Keycloak <= 16 did and many deployments still do.
+ */
+export function relativePathOf(version: string): string {
+  return /^26\.[0-5]\./.test(version) ? '/auth' : '';
 }
 
 function realmFiles() {
