@@ -3,6 +3,10 @@ import { TESTCONTAINERS_ENV } from './test/integration/support/environment.js';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/phase-reporter.ts'],
+    // Two files at a time, also on a 2-core machine (vitest's default there is one): most
+    // integration time is spent waiting on servers, token lifespans and child processes.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -19,8 +23,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
-          // One Keycloak at a time on a 2-core machine.
-          fileParallelism: false,
+          // Files share the global setup's Keycloak and Ceph but not their state: each file has
+          // its own realms, or its own users and clients in the shared 'test' realm.
           testTimeout: 60_000,
           hookTimeout: 240_000,
           env: TESTCONTAINERS_ENV,

@@ -1,8 +1,9 @@
-// The Ceph harness itself: a real RGW starts, its IAM helpers work, and the S3 clients
+// The Ceph harness itself: the shared RGW answers, its IAM helpers work, and the S3 clients
 // in its image (awscli, boto3) round-trip objects. No tokens here: the STS tests build on this.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningCeph } from './support/ceph-container.js';
+import { sharedCeph } from './support/shared-servers.js';
 import {
   bucketPolicy,
   createBucket,
@@ -11,7 +12,6 @@ import {
   iamAdminEnv,
   oidcProviderArn,
   putRolePolicy,
-  startCeph,
   webIdentityTrustPolicy,
 } from './support/ceph-container.js';
 
@@ -25,10 +25,8 @@ print(s3.get_object(Bucket=os.environ["BUCKET"], Key="from-awscli")["Body"].read
 describe('Ceph RGW harness', () => {
   let ceph: RunningCeph;
   beforeAll(async () => {
-    ceph = await startCeph();
-    console.log(`Ceph RGW ready at ${ceph.s3Url} in ${(ceph.readyMs / 1000).toFixed(1)} s`);
+    ceph = await sharedCeph();
   });
-  afterAll(() => ceph?.stop());
 
   it('gives every exec a fresh HOME and the given environment', async () => {
     const script = 'echo "$HOME $GREETING"; ls -A "$HOME"; touch "$HOME/.left-behind"';

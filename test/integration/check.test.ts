@@ -1,12 +1,11 @@
 // mode: check against a real Keycloak: introspection of live, expired and
 // rotated-away tokens, thresholds on both sides of the remaining time, offline
 // tokens, and the check by refresh for public clients.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
-import { sharedKeycloakApi } from './support/shared-keycloak.js';
-import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
+import { sharedKeycloakApi } from './support/shared-servers.js';
+import { CONFIDENTIAL, expectFailure, loginAndAge, runScenario, user } from './support/scenario.js';
 
 const api = sharedKeycloakApi();
 const node = NODE_24;
@@ -39,10 +38,11 @@ describe('check by introspection (confidential client)', () => {
     expect(visibleLog(warning)).toMatch(/::warning::The stored Refresh token expires in 29m .*less than warn-validity \(1h\)/);
   });
 
+  const expiredLogin = confidential('test', 'ci-confidential-short');
+  const expired = loginAndAge(api, expiredLogin);
   it('an expired token: not active', async () => {
-    const login = confidential('test', 'ci-confidential-short');
-    const tokens = await api.login(login);
-    await sleep(5_500);
+    const login = expiredLogin;
+    const tokens = await expired;
     const run = await runScenario(api, login, tokens, { mode: 'check' }, { node });
     expectFailure(run, /The stored refresh token is dead\. Keycloak's introspection says it is not active/, { valid: 'false', active: 'false' });
   });

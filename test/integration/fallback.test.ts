@@ -1,21 +1,22 @@
 // The re-login fallback against a real Keycloak: only a dead refresh token
 // leads to a login, and the login's tokens are real.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
-import { sharedKeycloakApi } from './support/shared-keycloak.js';
-import { CONFIDENTIAL, expectFailure, runScenario, user } from './support/scenario.js';
+import { sharedKeycloakApi } from './support/shared-servers.js';
+import { CONFIDENTIAL, expectFailure, loginAndAge, runScenario, user } from './support/scenario.js';
 
 const api = sharedKeycloakApi();
 const node = NODE_24;
 const passwordFallback = (name: string) => ({ fallback: 'password', username: name, password: `${name}-password-1` });
 
 describe('fallback: password', () => {
+  const shortLogin = user('alice', 'test', 'ceph-s3-short');
+  const [expired, expiredToo] = [loginAndAge(api, shortLogin), loginAndAge(api, shortLogin)];
+
   it('logs in again after the refresh token expired', async () => {
-    const login = user('alice', 'test', 'ceph-s3-short');
-    const tokens = await api.login(login);
-    await sleep(5_500);
+    const login = shortLogin;
+    const tokens = await expired;
     const run = await runScenario(api, login, tokens, passwordFallback('alice'), { node });
 
     expect(run.exitCode, visibleLog(run)).toBe(0);
@@ -56,9 +57,8 @@ describe('fallback: password', () => {
   });
 
   it('explains a wrong password', async () => {
-    const login = user('alice', 'test', 'ceph-s3-short');
-    const tokens = await api.login(login);
-    await sleep(5_500);
+    const login = shortLogin;
+    const tokens = await expiredToo;
     const run = await runScenario(api, login, tokens, { ...passwordFallback('alice'), password: 'not-the-password' }, { node });
     expectFailure(run, /Keycloak refused the password login \(fallback: password\) \(400 invalid_grant: "Invalid user credentials"\): the username or password is wrong/);
   });

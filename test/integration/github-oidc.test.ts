@@ -11,7 +11,7 @@ import type { FakeGitHubOidc, JobClaims } from './support/fake-github-oidc.js';
 import { DEPLOYER_SUB, federatedRealm, firstLoginByPassword, pipelineLogin, startFakeGitHubOidc } from './support/fake-github-oidc.js';
 import type { Tokens } from './support/keycloak-api.js';
 import { expectFailure, runJobScenario, runScenario } from './support/scenario.js';
-import { sharedKeycloakApi } from './support/shared-keycloak.js';
+import { sharedKeycloakApi } from './support/shared-servers.js';
 
 const api = sharedKeycloakApi();
 const REALM = 'github-oidc';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import { NODE_24 } from '../support/run-action.js';
-import { sharedKeycloakApi } from './support/shared-keycloak.js';
+import { sharedKeycloakApi } from './support/shared-servers.js';
 import type { FakeGitHubApi } from '../support/fake-github-api.js';
 import { startFakeGitHubApi } from '../support/fake-github-api.js';
 import { expectFailure, runScenario, user } from './support/scenario.js';

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { visibleLog } from '../support/leak-check.js';
 import type { RunningCeph } from './support/ceph-container.js';
-import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, startCeph, webIdentityTrustPolicy } from './support/ceph-container.js';
+import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, webIdentityTrustPolicy } from './support/ceph-container.js';
 import type { Tokens } from './support/keycloak-api.js';
 import { OTHER_CLIENT, S3_CLIENT, SHORT_LIFESPAN_SECONDS, SHORT_LIVED_CLIENT, s3Login, s3Realm } from './support/s3-realm.js';
 import type { ScenarioRun } from './support/scenario.js';
 import { expectFailure, runScenario } from './support/scenario.js';
-import { sharedKeycloakApi } from './support/shared-keycloak.js';
+import { sharedCeph, sharedKeycloakApi } from './support/shared-servers.js';
 
 const api = sharedKeycloakApi();
 const REALM = 'ceph'; // as in the README
@@ -25,20 +25,26 @@ let ceph: RunningCeph;
 const issuer = (realm: string) => `${api.baseUrl}/realms/${realm}`;
 
 beforeAll(async () => {
+  ceph = await sharedCeph();
+  // Independent IAM calls go side by side: each starts an awscli (about a second of CPU).
+  // The providers need the realms (their JWKS thumbprint), the alice-only role alice's id.
+  const rolesWithoutRealm = Promise.all([
+    createRole(ceph, 'ci-writer', webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT })),
+    createRole(ceph, 'trap-writer', webIdentityTrustPolicy(issuer(TRAP_REALM), { audience: S3_CLIENT })),
+    createBucket(ceph, BUCKET),
+  ]);
   await api.createRealm(s3Realm(REALM));
   await api.createRealm(s3Realm(TRAP_REALM, { signingKeyFirst: false }));
-  ceph = await startCeph();
-  console.log(`Ceph RGW ready in ${(ceph.readyMs / 1000).toFixed(1)} s`);
-  for (const realm of [REALM, TRAP_REALM]) await createOidcProvider(ceph, issuer(realm), [S3_CLIENT]);
-  await createRole(ceph, 'ci-writer', webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT }));
-  await createRole(ceph, 'trap-writer', webIdentityTrustPolicy(issuer(TRAP_REALM), { audience: S3_CLIENT }));
-  await createRole(ceph, 'alice-only', webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT, sub: await api.userId(REALM, 'alice') }));
-  for (const role of ['ci-writer', 'trap-writer', 'alice-only']) await putRolePolicy(ceph, role, 'ci-bucket-rw', bucketPolicy(BUCKET));
-  await createBucket(ceph, BUCKET);
+  const aliceOnly = webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT, sub: await api.userId(REALM, 'alice') });
+  await Promise.all([
+    ...[REALM, TRAP_REALM].map((realm) => createOidcProvider(ceph, issuer(realm), [S3_CLIENT])),
+    createRole(ceph, 'alice-only', aliceOnly),
+    rolesWithoutRealm,
+  ]);
+  await Promise.all(['ci-writer', 'trap-writer', 'alice-only'].map((role) => putRolePolicy(ceph, role, 'ci-bucket-rw', bucketPolicy(BUCKET))));
 }, 240_000);
 
 afterAll(async () => {
-  await ceph?.stop();
   for (const realm of [REALM, TRAP_REALM]) await api.deleteRealm(realm);
 });
 

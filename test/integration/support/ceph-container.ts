@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { GenericContainer, Wait } from 'testcontainers';
+import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import type { StartedTestContainer } from 'testcontainers';
 
 /** The Ceph series of our image (Debian trixie's Reef); its tag. */
@@ -43,8 +43,6 @@ export interface RunningCeph {
   /** RGW's STS (and IAM) endpoint: the same URL. */
   stsUrl: string;
   iamAdmin: { accessKeyId: string; secretAccessKey: string };
-  /** Milliseconds from creating the container until RGW answered the host and iam-admin existed. */
-  readyMs: number;
   /**
    * Runs a command in the container (no shell unless you call one), with a fresh HOME
    * each time and AWS_EC2_METADATA_DISABLED=true (no metadata-service probes when
@@ -54,6 +52,18 @@ export interface RunningCeph {
   exec(args: string[], env?: Record<string, string>): Promise<ExecResult>;
   /** The last `lines` lines (default 200) of RGW's log: where STS refusals say why. */
   rgwLog(lines?: number): Promise<string>;
+}
+
+/** What a test file needs to reach a Ceph that another process started (plain data, for vitest's provide()). */
+export interface CephAddress {
+  containerId: string;
+  rgwPort: number;
+}
+
+export interface StartedCeph extends RunningCeph {
+  address: CephAddress;
+  /** Milliseconds from creating the container until RGW answered the host and iam-admin existed. */
+  readyMs: number;
   stop(): Promise<void>;
 }
 
@@ -66,7 +76,7 @@ export function cephImage(): string {
   return process.env.CEPH_IMAGE ?? OWN_IMAGE;
 }
 
-export async function startCeph(options: CephOptions = {}): Promise<RunningCeph> {
+export async function startCeph(options: CephOptions = {}): Promise<StartedCeph> {
   const rgwPort = options.rgwPort ?? DEFAULT_RGW_PORT;
   const taken = (await Promise.all([...MON_PORTS, rgwPort].map(async (port) => ((await listening(port)) ? port : undefined)))).filter(
     (port) => port !== undefined,
@@ -115,20 +125,30 @@ export async function startCeph(options: CephOptions = {}): Promise<RunningCeph>
     throw new Error(`Ceph started, but GET ${s3Url}/ from the host gave ${status}, not 200\n--- container output:\n${output.text()}`);
   }
   const readyMs = Date.now() - started;
+  return { ...runningCeph(rgwPort, (command, env) => container.exec(command, { env })), address: { containerId: container.getId(), rgwPort }, readyMs, stop };
+}
+
+/** The Ceph another process started (the integration suite's global setup), reached through the Docker engine. */
+export async function attachToCeph(address: CephAddress): Promise<RunningCeph> {
+  const engine = await getContainerRuntimeClient();
+  const container = engine.container.getById(address.containerId);
+  return runningCeph(address.rgwPort, (command, env) => engine.container.exec(container, command, { env }));
+}
+
+type ContainerExec = (command: string[], env: Record<string, string>) => Promise<ExecResult>;
+
+function runningCeph(rgwPort: number, containerExec: ContainerExec): RunningCeph {
+  const s3Url = `http://127.0.0.1:${rgwPort}`;
   const exec = async (args: string[], env: Record<string, string> = {}): Promise<ExecResult> => {
-    const result = await container.exec(['bash', '-c', FRESH_HOME, 'fresh-home', ...args], {
-      env: { AWS_EC2_METADATA_DISABLED: 'true', ...env },
-    });
+    const result = await containerExec(['bash', '-c', FRESH_HOME, 'fresh-home', ...args], { AWS_EC2_METADATA_DISABLED: 'true', ...env });
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
   return {
     s3Url,
     stsUrl: s3Url,
     iamAdmin: { ...IAM_ADMIN },
-    readyMs,
     exec,
     rgwLog: async (lines = 200) => (await exec(['tail', '-n', String(lines), RGW_LOG])).stdout,
-    stop,
   };
 }
 

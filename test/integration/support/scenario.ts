@@ -1,5 +1,6 @@
 // Shared steps of the real-Keycloak scenarios: log in for a starting token, run
 // the committed bundle with it, and hold every run to the leak check.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { expectNoLeaks, visibleLog } from '../../support/leak-check.js';
 import type { ActionRun, RunOptions } from '../../support/run-action.js';
@@ -11,6 +12,23 @@ export const CONFIDENTIAL = { clientId: 'ci-confidential', clientSecret: 'confid
 
 export function user(name: string, realm = 'test', clientId = 'ceph-s3'): Login {
   return { realm, clientId, username: name, password: `${name}-password-1` };
+}
+
+/** Past the short clients' lifespans in the test realm (3 to 4 s), with a margin. */
+export const SHORT_TOKEN_DEAD_AFTER_MS = 5_500;
+
+/**
+ * Logs in now and hands the tokens over once they are `ms` old. Called when a file is
+ * collected, it lets a token expire while the file's other tests run instead of after them.
+ */
+export function loginAndAge(api: KeycloakApi, login: Login, ms = SHORT_TOKEN_DEAD_AFTER_MS): Promise<Tokens> {
+  const aged = api.login(login).then(async (tokens) => {
+    await sleep(ms);
+    return tokens;
+  });
+  // The test awaits it later; until then a failed login must not count as unhandled.
+  aged.catch(() => undefined);
+  return aged;
 }
 
 export interface ScenarioRun extends ActionRun {
