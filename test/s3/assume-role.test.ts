@@ -1,8 +1,9 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assumeRole } from '../../src/s3/assume-role.js';
-import type { HttpAnswer, SendRequest } from '../../src/transport.js';
+import type { HttpAnswer, HttpRequest, SendRequest } from '../../src/transport.js';
 import { TransportError } from '../../src/transport.js';
 import { fakeJwt } from '../support/fake-token-endpoint.js';
+import { scriptedSend } from '../support/scripted-send.js';
 
 const now = Date.parse('2026-11-27T12:00:00Z');
 const role = { stsEndpoint: 'http://127.0.0.1:7480', roleArn: 'arn:aws:iam:::role/S3Access', roleSessionName: 'ci-1', durationSeconds: 3600 };
@@ -14,15 +15,7 @@ const denied = xml(403, '<Error><Code>AccessDenied</Code><Message></Message><Req
 const jwks = (...keys: object[]): HttpAnswer => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ keys }) });
 const credentials = xml(200, '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>K</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken><Expiration>2026-11-27T13:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>');
 
-function sending(...answers: (HttpAnswer | TransportError)[]) {
-  const queue = [...answers];
-  return vi.fn<SendRequest>(async () => {
-    const next = queue.shift();
-    if (next === undefined) throw new Error('no more answers scripted');
-    if (next instanceof TransportError) throw next;
-    return next;
-  });
-}
+const sending = (...answers: (HttpAnswer | TransportError)[]) => scriptedSend<HttpRequest>(answers);
 const run = (send: SendRequest, accessToken = token()) => assumeRole(role, accessToken, 'ceph-s3', 5000, { send, now: () => now });
 
 describe('assumeRole', () => {
