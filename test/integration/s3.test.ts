@@ -4,20 +4,18 @@
 // every refusal RGW gives, with what the action says about it.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { visibleLog } from '../support/leak-check.js';
 import type { RunningCeph } from './support/ceph-container.js';
 import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, webIdentityTrustPolicy } from './support/ceph-container.js';
 import type { Tokens } from './support/keycloak-api.js';
-import { OTHER_CLIENT, S3_CLIENT, SHORT_LIFESPAN_SECONDS, SHORT_LIVED_CLIENT, s3Login, s3Realm } from './support/s3-realm.js';
+import { OTHER_CLIENT, S3_CLIENT, S3_REALM, SHORT_LIFESPAN_SECONDS, SHORT_LIVED_CLIENT, TRAP_REALM, s3Login } from './support/s3-realm.js';
 import type { ScenarioRun } from './support/scenario.js';
 import { expectFailure, runScenario } from './support/scenario.js';
 import { sharedCeph, sharedKeycloakApi } from './support/shared-servers.js';
 
 const api = sharedKeycloakApi();
-const REALM = 'ceph'; // as in the README
-const TRAP_REALM = 'ceph-trap';
 const BUCKET = 'ci-bucket';
 const RUN_ID = '4242';
 
@@ -27,26 +25,16 @@ const issuer = (realm: string) => `${api.baseUrl}/realms/${realm}`;
 beforeAll(async () => {
   ceph = await sharedCeph();
   // Independent IAM calls go side by side: each starts an awscli (about a second of CPU).
-  // The providers need the realms (their JWKS thumbprint), the alice-only role alice's id.
-  const rolesWithoutRealm = Promise.all([
-    createRole(ceph, 'ci-writer', webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT })),
-    createRole(ceph, 'trap-writer', webIdentityTrustPolicy(issuer(TRAP_REALM), { audience: S3_CLIENT })),
-    createBucket(ceph, BUCKET),
-  ]);
-  await api.createRealm(s3Realm(REALM));
-  await api.createRealm(s3Realm(TRAP_REALM, { signingKeyFirst: false }));
-  const aliceOnly = webIdentityTrustPolicy(issuer(REALM), { audience: S3_CLIENT, sub: await api.userId(REALM, 'alice') });
+  const aliceOnly = { audience: S3_CLIENT, sub: await api.userId(S3_REALM, 'alice') };
   await Promise.all([
-    ...[REALM, TRAP_REALM].map((realm) => createOidcProvider(ceph, issuer(realm), [S3_CLIENT])),
-    createRole(ceph, 'alice-only', aliceOnly),
-    rolesWithoutRealm,
+    ...[S3_REALM, TRAP_REALM].map((realm) => createOidcProvider(ceph, issuer(realm), [S3_CLIENT])),
+    createRole(ceph, 'ci-writer', webIdentityTrustPolicy(issuer(S3_REALM), { audience: S3_CLIENT })),
+    createRole(ceph, 'trap-writer', webIdentityTrustPolicy(issuer(TRAP_REALM), { audience: S3_CLIENT })),
+    createRole(ceph, 'alice-only', webIdentityTrustPolicy(issuer(S3_REALM), aliceOnly)),
+    createBucket(ceph, BUCKET),
   ]);
   await Promise.all(['ci-writer', 'trap-writer', 'alice-only'].map((role) => putRolePolicy(ceph, role, 'ci-bucket-rw', bucketPolicy(BUCKET))));
 }, 240_000);
-
-afterAll(async () => {
-  for (const realm of [REALM, TRAP_REALM]) await api.deleteRealm(realm);
-});
 
 const roleArn = (name: string) => `arn:aws:iam:::role/${name}`;
 
@@ -92,7 +80,7 @@ async function runStep(script: string, env: Record<string, string>, files: Recor
 
 async function runReadmeAction(action: ReadmeStep, tokens: Tokens): Promise<ScenarioRun> {
   const inputs = expandAll(action.with, { refreshToken: tokens.refresh_token });
-  const run = await runScenario(api, s3Login(REALM), tokens, inputs, { allowEnvSecrets: true });
+  const run = await runScenario(api, s3Login(S3_REALM), tokens, inputs, { allowEnvSecrets: true });
   expect(run.exitCode, visibleLog(run)).toBe(0);
   return run;
 }
@@ -100,7 +88,7 @@ async function runReadmeAction(action: ReadmeStep, tokens: Tokens): Promise<Scen
 describe('the README S3 workflows, against Ceph RGW 18.2', () => {
   it('the token file: awscli assumes the role itself and uploads', async () => {
     const [action, s3] = readmeS3Workflows()[0] as [ReadmeStep, ReadmeStep];
-    const run = await runReadmeAction(action, await api.login(s3Login(REALM)));
+    const run = await runReadmeAction(action, await api.login(s3Login(S3_REALM)));
     const file = run.outputs['access-token-file'] ?? '';
     // The bare token: RGW refuses a token file that ends in a newline.
     const tokenFile = { [file]: readFileSync(file, 'utf8') };
@@ -114,7 +102,7 @@ describe('the README S3 workflows, against Ceph RGW 18.2', () => {
 
   it('role-arn: the action assumes the role; awscli and boto3 use the exported credentials', async () => {
     const [action, s3] = readmeS3Workflows()[1] as [ReadmeStep, ReadmeStep];
-    const run = await runReadmeAction(action, await api.login(s3Login(REALM)));
+    const run = await runReadmeAction(action, await api.login(s3Login(S3_REALM)));
     expect(run.outputs['aws-expiration']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(run.env).toMatchObject({ AWS_ENDPOINT_URL: ceph.s3Url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: run.outputs['aws-access-key-id'] });
     expect(run.summary).toContain('S3 credentials from RGW STS');
@@ -131,7 +119,7 @@ describe('what RGW refuses, and what the action says', () => {
   const assumeRole = (role: string) => ({ 'role-arn': roleArn(role), 'sts-endpoint': ceph.s3Url });
 
   it("a token of a client RGW does not know: the audience is named", async () => {
-    const login = s3Login(REALM, 'alice', OTHER_CLIENT);
+    const login = s3Login(S3_REALM, 'alice', OTHER_CLIENT);
     const run = await runScenario(api, login, await api.login(login), assumeRole('ci-writer'));
     expectFailure(run, /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/ci-writer \(403 AccessDenied\)\. Check on RGW: .*--client-id-list holds the token's aud \(other-app\) or azp \(other-app\)/, { 'failure-kind': 'sts-refused' });
     expect(await ceph.rgwLog()).toContain("Client id in token doesn't match with that registered with oidc provider");
@@ -145,15 +133,15 @@ describe('what RGW refuses, and what the action says', () => {
   });
 
   it("a trust policy on sub: alice's token gets the role, bob's is refused", async () => {
-    const alice = await runScenario(api, s3Login(REALM), await api.login(s3Login(REALM)), assumeRole('alice-only'));
+    const alice = await runScenario(api, s3Login(S3_REALM), await api.login(s3Login(S3_REALM)), assumeRole('alice-only'));
     expect(alice.exitCode, visibleLog(alice)).toBe(0);
-    const bobLogin = s3Login(REALM, 'bob');
+    const bobLogin = s3Login(S3_REALM, 'bob');
     const bob = await runScenario(api, bobLogin, await api.login(bobLogin), assumeRole('alice-only'));
     expectFailure(bob, /role arn:aws:iam:::role\/alice-only \(403 AccessDenied\)/, { 'failure-kind': 'sts-refused' });
   });
 
   it('an expired token in the token file: awscli gets (Unknown), RGW logs why', async () => {
-    const login = s3Login(REALM, 'alice', SHORT_LIVED_CLIENT);
+    const login = s3Login(S3_REALM, 'alice', SHORT_LIVED_CLIENT);
     const run = await runScenario(api, login, await api.login(login), { 'token-file': 'true' });
     const file = run.outputs['access-token-file'] ?? '';
     await new Promise((done) => setTimeout(done, (SHORT_LIFESPAN_SECONDS + 2) * 1000));
@@ -170,7 +158,7 @@ describe('what RGW refuses, and what the action says', () => {
   });
 
   it('RGW down: a network error that names the STS host', async () => {
-    const run = await runScenario(api, s3Login(REALM), await api.login(s3Login(REALM)), { 'role-arn': roleArn('ci-writer'), 'sts-endpoint': 'http://127.0.0.1:9' });
+    const run = await runScenario(api, s3Login(S3_REALM), await api.login(s3Login(S3_REALM)), { 'role-arn': roleArn('ci-writer'), 'sts-endpoint': 'http://127.0.0.1:9' });
     expectFailure(run, /could not reach RGW's STS at 127\.0\.0\.1:9 \(ECONNREFUSED\)/, { 'failure-kind': 'sts-unreachable' });
     // The tokens were published before the STS call.
     expect(run.outputs['access-token']).not.toBe('');
