@@ -33,8 +33,7 @@ IMAGE_BUILD_NAME=ceph-image
 # shellcheck source=lib/image-build.sh
 . "$REPO_ROOT/scripts/lib/image-build.sh"
 
-docker info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/docker-up.sh first"
-mkdir -p "$CACHE_DIR"
+begin_build
 
 # One Ceph build at a time (test runners may call this concurrently); Keycloak builds
 # have their own lock.
@@ -46,13 +45,8 @@ flock 9
 # ---------------------------------------------------------------------------
 ROOTFS_KEY=$(echo "$SUITE $PACKAGES rootfs=$ROOTFS_RECIPE" | sha256sum | cut -c1-12)
 RECIPE=$( { echo "$ROOTFS_KEY $CEPH_SERIES"; cat "$DOCKERFILE_DIR/Dockerfile" "$DOCKERFILE_DIR/start-ceph.sh"; } | sha256sum | cut -c1-16)
-if [ "${FORCE:-0}" != 1 ] && image_exists "$IMAGE"; then
-  have=$(docker image inspect -f '{{ index .Config.Labels "keycloak-action-test.recipe" }}' "$IMAGE" 2>/dev/null || true)
-  if [ "$have" = "$RECIPE" ]; then
-    exit 0
-  fi
-  log "image $IMAGE exists but is from another recipe ($have != $RECIPE): rebuilding"
-fi
+up_to_date "$IMAGE" "$RECIPE" && exit 0
+image_exists "$IMAGE" && [ "${FORCE:-0}" != 1 ] && log "image $IMAGE exists but is from another recipe: rebuilding"
 
 # ---------------------------------------------------------------------------
 # 1. Base image: mmdebstrap rootfs -> .tar.zst cache -> docker import
@@ -85,7 +79,7 @@ log "building $IMAGE on $BASE_IMAGE (radosgw $CEPH_VERSION)"
 quiet env -u DOCKER_BUILDKIT docker build --force-rm \
   --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "CEPH_SERIES=$CEPH_SERIES" \
-  --label "keycloak-action-test.recipe=$RECIPE" \
+  --label "$RECIPE_LABEL=$RECIPE" \
   --label "keycloak-action-test.base=$BASE_IMAGE" \
   --label "keycloak-action-test.ceph-version=$CEPH_VERSION" \
   -t "$IMAGE" "$DOCKERFILE_DIR"

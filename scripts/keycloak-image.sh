@@ -46,27 +46,44 @@ IMAGE_BUILD_NAME=keycloak-image
 # shellcheck source=lib/image-build.sh
 . "$REPO_ROOT/scripts/lib/image-build.sh"
 
-docker info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/docker-up.sh first"
-mkdir -p "$CACHE_DIR"
-
-# One build at a time per cache dir (test runners may call this concurrently).
-exec 9>"$CACHE_DIR/.lock"
-flock 9
+begin_build
 
 # ---------------------------------------------------------------------------
 # Fast path: the tag exists and was built from this exact recipe.
 # ---------------------------------------------------------------------------
 RECIPE=$( { cat "$DOCKERFILE_DIR/Dockerfile" "$DOCKERFILE_DIR/first-start.sh" "$REALMS_DIR"/*.json; echo "$KC_BUILD_OPTS"; echo "rootfs=$ROOTFS_RECIPE jre=${KEYCLOAK_JRE:-21}"; } | sha256sum | cut -c1-16)
-if [ "${FORCE:-0}" != 1 ] && image_exists "$IMAGE"; then
-  have=$(docker image inspect -f '{{ index .Config.Labels "keycloak-action-test.recipe" }}' "$IMAGE" 2>/dev/null || true)
-  if [ "$have" = "$RECIPE" ]; then
-    exit 0
-  fi
-  log "image $IMAGE exists but is from another recipe ($have != $RECIPE): rebuilding"
-fi
+up_to_date "$IMAGE" "$RECIPE" && exit 0
+image_exists "$IMAGE" && [ "${FORCE:-0}" != 1 ] && log "image $IMAGE exists but is from another recipe: rebuilding"
+
+# One build per version at a time (test runners may call this concurrently); builds of
+# different versions run side by side (npm test's setup starts them all at once).
+exec 7>"$CACHE_DIR/.lock-$VERSION"
+flock 7
+# Another run may have built it while this one waited.
+up_to_date "$IMAGE" "$RECIPE" && exit 0
 
 # ---------------------------------------------------------------------------
-# 1. Java base image: mmdebstrap rootfs -> .tar.zst cache -> docker import
+# 1. Keycloak distribution from Maven Central (cached per version)
+# ---------------------------------------------------------------------------
+DIST="$CACHE_DIR/keycloak-quarkus-dist-$VERSION.tar.gz"
+if [ ! -s "$DIST" ]; then
+  command -v mvn >/dev/null 2>&1 || ensure_pkgs mvn:maven
+  log "fetching org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz (maven)"
+  mvn_out=$(mktemp -d)
+  quiet mvn -q -B -Dstyle.color=never \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
+    -DoutputDirectory="$mvn_out" \
+    || { rm -rf "$mvn_out"; die "maven could not fetch keycloak-quarkus-dist $VERSION"; }
+  mv -f "$mvn_out/keycloak-quarkus-dist-$VERSION.tar.gz" "$DIST"
+  rm -rf "$mvn_out"
+fi
+
+# The Java base image is shared by all versions: one build makes it, the others wait.
+exec 9>"$CACHE_DIR/.lock"
+flock 9
+# ---------------------------------------------------------------------------
+# 2. Java base image: mmdebstrap rootfs -> .tar.zst cache -> docker import
 #    (build_rootfs, import_rootfs: scripts/lib/image-build.sh)
 # ---------------------------------------------------------------------------
 # JRE decision (measured 2026-11 on this machine): trixie IS reachable through the
@@ -100,23 +117,7 @@ for cand in "${CANDIDATES[@]}"; do
   break
 done
 [ -n "$BASE_IMAGE" ] || die "could not build a Java base image (see errors above)"
-
-# ---------------------------------------------------------------------------
-# 2. Keycloak distribution from Maven Central (cached per version)
-# ---------------------------------------------------------------------------
-DIST="$CACHE_DIR/keycloak-quarkus-dist-$VERSION.tar.gz"
-if [ ! -s "$DIST" ]; then
-  command -v mvn >/dev/null 2>&1 || ensure_pkgs mvn:maven
-  log "fetching org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz (maven)"
-  mvn_out=$(mktemp -d)
-  quiet mvn -q -B -Dstyle.color=never \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
-    -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
-    -DoutputDirectory="$mvn_out" \
-    || { rm -rf "$mvn_out"; die "maven could not fetch keycloak-quarkus-dist $VERSION"; }
-  mv -f "$mvn_out/keycloak-quarkus-dist-$VERSION.tar.gz" "$DIST"
-  rm -rf "$mvn_out"
-fi
+exec 9>&-
 
 # ---------------------------------------------------------------------------
 # 3. The image (legacy builder, temp context with the extracted distribution)
@@ -137,7 +138,7 @@ quiet env -u DOCKER_BUILDKIT docker build --force-rm \
   --build-arg "BASE_IMAGE=$BASE_IMAGE" \
   --build-arg "KC_BUILD_OPTS=$KC_BUILD_OPTS" \
   --build-arg "KC_RELATIVE_PATH=$KC_RELATIVE_PATH" \
-  --label "keycloak-action-test.recipe=$RECIPE" \
+  --label "$RECIPE_LABEL=$RECIPE" \
   --label "keycloak-action-test.base=$BASE_IMAGE" \
   -t "$IMAGE" "$CTX"
 remove_if_dangling "$old_id"

@@ -22,6 +22,18 @@ quiet() {
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+# The builds label each image with a hash of what went into it (RECIPE_LABEL).
+RECIPE_LABEL=keycloak-action-test.recipe
+# up_to_date IMAGE RECIPE: the tag exists and was built from this recipe (never with FORCE=1).
+up_to_date() {
+  [ "${FORCE:-0}" != 1 ] || return 1
+  [ "$(docker image inspect -f "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1" 2>/dev/null)" = "$2" ]
+}
+# Start of a build script, after sourcing: an engine must answer, and the cache dir exist.
+begin_build() {
+  docker info >/dev/null 2>&1 || die "no Docker engine answers; run scripts/docker-up.sh first"
+  mkdir -p "${CACHE_DIR:?}"
+}
 
 # Drop a replaced image of ours once its tag has moved on (ignore "in use" errors).
 remove_if_dangling() {
@@ -76,8 +88,11 @@ build_rootfs() {
   # usrmerge and perl. Docs, man pages, locales and info are excluded; the JRE's
   # postinst needs usr/share/man/man1 to exist (alternatives slave links), hence the
   # setup hook. The customize hook drops the sources list (mirror host) from the image.
+  # force-unsafe-io: the result is a tarball, there is no crash to survive; dpkg's
+  # fsync of every file cost the Ceph rootfs 166 s instead of 140 s (measured).
   # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hooks, not here
   quiet mmdebstrap --variant=essential --mode=root \
+    --dpkgopt=force-unsafe-io \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --aptopt='APT::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' \
