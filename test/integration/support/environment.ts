@@ -22,21 +22,20 @@ export interface TestEnvironment {
 
 /**
  * The engine and the images of the integration suite. Idempotent: takes seconds when
- * the engine runs and the images exist. Throws, never skips. The Ceph image is built
- * while the Keycloak images are: on a fresh machine each waits on the Debian mirror,
- * Maven Central and the CPU at different times.
+ * the engine runs and the images exist. Throws, never skips. All image builds start at
+ * once: on a fresh machine they wait on the Debian mirror, Maven Central and the CPU at
+ * different times (the scripts' locks let one Keycloak image build at a time while
+ * the next version's distribution downloads).
  */
 export async function prepareTestEnvironment({ keycloakVersions, ceph }: TestEnvironment): Promise<void> {
   Object.assign(process.env, TESTCONTAINERS_ENV);
   runScript('docker-up.sh');
-  const cephImage = ceph && process.env.CEPH_IMAGE === undefined ? runScriptInBackground('ceph-image.sh') : Promise.resolve();
-  try {
-    if (process.env.KEYCLOAK_IMAGE === undefined) {
-      for (const version of keycloakVersions) runScript('keycloak-image.sh', version);
-    }
-  } finally {
-    await cephImage;
-  }
+  const builds = [
+    ...(process.env.KEYCLOAK_IMAGE === undefined ? keycloakVersions.map((version) => runScriptInBackground('keycloak-image.sh', version)) : []),
+    ...(ceph && process.env.CEPH_IMAGE === undefined ? [runScriptInBackground('ceph-image.sh')] : []),
+  ];
+  const failed = (await Promise.allSettled(builds)).find((build) => build.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Keycloak only (npm run demo, npm run benchmark). */
