@@ -63,21 +63,29 @@ flock 7
 up_to_date "$IMAGE" "$RECIPE" && exit 0
 
 # ---------------------------------------------------------------------------
-# 1. Keycloak distribution from Maven Central (cached per version)
+# 1. Keycloak distribution from Maven Central (cached per version), fetched in the
+#    background while step 2 builds or waits for the Java base image.
 # ---------------------------------------------------------------------------
 DIST="$CACHE_DIR/keycloak-quarkus-dist-$VERSION.tar.gz"
-if [ ! -s "$DIST" ]; then
+fetch_dist() {
+  [ -s "$DIST" ] && return 0
   command -v mvn >/dev/null 2>&1 || ensure_pkgs mvn:maven
+  # One Maven at a time: Maven 3.8 does not lock its local repository.
+  exec 6>"$CACHE_DIR/.lock-maven"
+  flock 6
   log "fetching org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz (maven)"
-  mvn_out=$(mktemp -d)
+  local out
+  out=$(mktemp -d)
   quiet mvn -q -B -Dstyle.color=never \
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
     -Dartifact="org.keycloak:keycloak-quarkus-dist:$VERSION:tar.gz" \
-    -DoutputDirectory="$mvn_out" \
-    || { rm -rf "$mvn_out"; die "maven could not fetch keycloak-quarkus-dist $VERSION"; }
-  mv -f "$mvn_out/keycloak-quarkus-dist-$VERSION.tar.gz" "$DIST"
-  rm -rf "$mvn_out"
-fi
+    -DoutputDirectory="$out" \
+    || { rm -rf "$out"; die "maven could not fetch keycloak-quarkus-dist $VERSION"; }
+  mv -f "$out/keycloak-quarkus-dist-$VERSION.tar.gz" "$DIST"
+  rm -rf "$out"
+}
+fetch_dist &
+fetching=$!
 
 # The Java base image is shared by all versions: one build makes it, the others wait.
 exec 9>"$CACHE_DIR/.lock"
@@ -118,6 +126,7 @@ for cand in "${CANDIDATES[@]}"; do
 done
 [ -n "$BASE_IMAGE" ] || die "could not build a Java base image (see errors above)"
 exec 9>&-
+wait "$fetching" || exit 1
 
 # ---------------------------------------------------------------------------
 # 3. The image (legacy builder, temp context with the extracted distribution)
