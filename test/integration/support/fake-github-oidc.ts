@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { closeServer } from '../../support/loopback-server.js';
 import type { KeycloakApi, Login, Tokens } from './keycloak-api.js';
+import { TEST_PASSWORD_POLICY } from './keycloak-api.js';
 
 export const BOUND_SUB = 'repo:acme/pipeline:ref:refs/heads/main';
 /** The sub of the same repository's jobs in environment production, bound to client `deployer`. */
@@ -152,6 +153,7 @@ export function federatedRealm(realm: string, github: FakeGitHubOidc): Record<st
   return {
     realm,
     enabled: true,
+    passwordPolicy: TEST_PASSWORD_POLICY,
     identityProviders: [
       {
         alias: 'github-actions',
