@@ -26,7 +26,7 @@ CEPH_SERIES=18.2
 SUITE=trixie
 PACKAGES=ceph-mon,ceph-osd,radosgw,ceph-common,curl,ca-certificates,awscli,python3-boto3
 # Bump when build_rootfs (scripts/lib/image-build.sh) changes in a way that matters here.
-ROOTFS_RECIPE=1
+ROOTFS_RECIPE=2
 IMAGE=keycloak-action-test/ceph:$CEPH_SERIES
 
 IMAGE_BUILD_NAME=ceph-image

@@ -28,7 +28,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DOCKERFILE_DIR=$REPO_ROOT/scripts/keycloak
 CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/keycloak-action
 # Bump when the mmdebstrap recipe below changes, so cached rootfs tarballs are rebuilt.
-ROOTFS_RECIPE=1
+ROOTFS_RECIPE=2
 # Build-time Keycloak options baked into the image (see the Dockerfile).
 KC_BUILD_OPTS="--db=dev-file --health-enabled=true"
 # Before 26.6: federated client authentication (client-auth: github-oidc) is a preview,
