@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { TESTCONTAINERS_ENV } from './test/integration/support/environment.js';
+import HeavyFirstSequencer from './test/support/heavy-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,7 @@ export default defineConfig({
     // Two files at a time, also on a 2-core machine (vitest's default there is one): most
     // integration time is spent waiting on servers, token lifespans and child processes.
     maxWorkers: 2,
+    sequence: { sequencer: HeavyFirstSequencer },
     projects: [
       {
         test: {
