@@ -102,7 +102,7 @@ function buildFeatures(version: string): string[] {
  * by scripts/keycloak-image.sh): the older server runs the legacy way, under /auth,
  * as Keycloak <= 16 did and many deployments still do.
  */
-export function relativePathOf(version: string): string {
+function relativePathOf(version: string): string {
   return /^26\.[0-5]\./.test(version) ? '/auth' : '';
 }
 
