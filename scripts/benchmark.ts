@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KeycloakApi } from '../test/integration/support/keycloak-api.js';
-import { prepareKeycloakEnvironment } from '../test/integration/support/environment.js';
+import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { COMPAT_VERSION, DEFAULT_VERSION, startKeycloak } from '../test/integration/support/keycloak-container.js';
 import { BUNDLE, NODE_24, nodeBinary, runAction } from '../test/support/run-action.js';
 import { readyTimeReport } from './keycloak-ready-time.js';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     startup();
     return;
   }
-  prepareKeycloakEnvironment([DEFAULT_VERSION, COMPAT_VERSION]);
+  await prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: false });
   const keycloak = await startKeycloak();
   const proxy = await countingProxy(keycloak.baseUrl);
   try {

@@ -2,7 +2,7 @@
 // Starts the container (building the image first when missing), logs the demo
 // user in for a refresh token, runs the committed bundle with it as a workflow
 // step would, prints what the run page would show, and stops the container.
-import { prepareKeycloakEnvironment } from '../test/integration/support/environment.js';
+import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { DEFAULT_VERSION, startKeycloak } from '../test/integration/support/keycloak-container.js';
 import { maskedValues } from '../test/support/leak-check.js';
 import { runAction } from '../test/support/run-action.js';
@@ -10,7 +10,7 @@ import { runAction } from '../test/support/run-action.js';
 const SECRET_OUTPUTS = new Set(['access-token', 'refresh-token', 'id-token']);
 
 async function main(): Promise<void> {
-  prepareKeycloakEnvironment([DEFAULT_VERSION]);
+  await prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION], ceph: false });
   console.log(`Starting Keycloak ${DEFAULT_VERSION} with the realm 'test' ...`);
   const keycloak = await startKeycloak();
   try {

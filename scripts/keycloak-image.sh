@@ -5,9 +5,8 @@
 #
 #   scripts/keycloak-image.sh VERSION        # e.g. 26.7.3 or 26.4.7 (npm run keycloak:image builds all the suite uses)
 #   -> keycloak-action-test/keycloak:VERSION, pre-built with --db=dev-file --health-enabled=true
-#
-#   Build-time options given at run time (e.g. --http-relative-path=/auth) need
-#   `start` without --optimized: Keycloak then re-builds inside the container.
+#      (before 26.6 also --features=client-auth-federated --http-relative-path=/auth), with
+#      the suite's realms in its database: start it with `start --optimized`.
 #
 # Env: FORCE=1            rebuild the Keycloak image even if it is up to date
 #      KEYCLOAK_JRE=17    skip trying trixie/JRE 21, use bookworm/JRE 17

@@ -6,7 +6,7 @@
 // the figures. Default versions: the two the suite runs. Also part of `npm run benchmark`.
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { prepareKeycloakEnvironment } from '../test/integration/support/environment.js';
+import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { COMPAT_VERSION, DEFAULT_VERSION, keycloakImage, startKeycloak } from '../test/integration/support/keycloak-container.js';
 
 export const READY_TARGET_MS = 10_000;
@@ -67,7 +67,7 @@ export async function readyTimeReport(versions: string[], runs: number, measured
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const versions = args.length > 0 ? args : [DEFAULT_VERSION, COMPAT_VERSION];
-  prepareKeycloakEnvironment(versions);
+  await prepareTestEnvironment({ keycloakVersions: versions, ceph: false });
   await readyTimeReport(versions, Number(process.env.READY_RUNS ?? 5));
 }
 

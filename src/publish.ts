@@ -58,11 +58,12 @@ export async function publishCheck(inputs: ActionInputs, result: CheckResult, ve
 /** role-arn: the temporary S3 credentials, masked before anything else. */
 export async function publishCredentials(inputs: ActionInputs, role: S3Role, sessionName: string, credentials: TemporaryCredentials): Promise<void> {
   mask(credentialSecrets(credentials));
-  for (const [name, value] of Object.entries(credentialOutputs(credentials))) core.setOutput(name, value);
+  const outputs = credentialOutputs(credentials);
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
   if (inputs.exportEnv) {
     for (const [name, value] of Object.entries(credentialEnv(credentials, role, process.env))) core.exportVariable(name, value);
   }
-  const until = credentials.expiration === undefined ? '' : ` until ${credentialOutputs(credentials)['aws-expiration']}`;
+  const until = credentials.expiration === undefined ? '' : ` until ${outputs['aws-expiration']}`;
   core.info(`Assumed role ${role.roleArn} at ${new URL(role.stsEndpoint).host}${until}.`);
   await writeSummary('S3 credentials from RGW STS', credentialSummaryRows(role, sessionName, credentials));
 }

@@ -4,10 +4,9 @@
 #  - the dev-file database, created by this start, with the admin of
 #    KC_BOOTSTRAP_ADMIN_USERNAME/_PASSWORD (one JVM instead of a separate
 #    `kc.sh bootstrap-admin` run: 15-30 s less CPU per image);
-#  - the suite's realms (copied into data/import) imported into that database:
-#    a test container's --import-realm then finds them and skips them (strategy
-#    IGNORE_EXISTING) instead of creating them, which costs more than the rest of
-#    the start (keys, default clients and flows, eight password hashes);
+#  - the suite's realms (copied into data/import) imported into that database, so
+#    that a test container starts without importing anything: creating them costs
+#    more than the rest of the start (keys, default clients and flows, password hashes);
 #  - an AppCDS archive (JDK dynamic archive, -XX:ArchiveClassesAtExit, written when
 #    the JVM exits) of the ~22,000 classes this start loaded, Quarkus' own class
 #    loader's included. Later starts map them (JDK_JAVA_OPTIONS in the Dockerfile)

@@ -41,9 +41,8 @@ describe('check by introspection (confidential client)', () => {
   const expiredLogin = confidential('test', 'ci-confidential-short');
   const expired = loginAndAge(api, expiredLogin);
   it('an expired token: not active', async () => {
-    const login = expiredLogin;
     const tokens = await expired;
-    const run = await runScenario(api, login, tokens, { mode: 'check' }, { node });
+    const run = await runScenario(api, expiredLogin, tokens, { mode: 'check' }, { node });
     expectFailure(run, /The stored refresh token is dead\. Keycloak's introspection says it is not active/, { valid: 'false', active: 'false' });
   });
 

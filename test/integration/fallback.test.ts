@@ -15,9 +15,8 @@ describe('fallback: password', () => {
   const [expired, expiredToo] = [loginAndAge(api, shortLogin), loginAndAge(api, shortLogin)];
 
   it('logs in again after the refresh token expired', async () => {
-    const login = shortLogin;
     const tokens = await expired;
-    const run = await runScenario(api, login, tokens, passwordFallback('alice'), { node });
+    const run = await runScenario(api, shortLogin, tokens, passwordFallback('alice'), { node });
 
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.outputs).toMatchObject({ grant: 'password', 'refresh-token-rotated': 'false' });
@@ -57,9 +56,8 @@ describe('fallback: password', () => {
   });
 
   it('explains a wrong password', async () => {
-    const login = shortLogin;
     const tokens = await expiredToo;
-    const run = await runScenario(api, login, tokens, { ...passwordFallback('alice'), password: 'not-the-password' }, { node });
+    const run = await runScenario(api, shortLogin, tokens, { ...passwordFallback('alice'), password: 'not-the-password' }, { node });
     expectFailure(run, /Keycloak refused the password login \(fallback: password\) \(400 invalid_grant: "Invalid user credentials"\): the username or password is wrong/);
   });
 });

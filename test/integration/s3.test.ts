@@ -3,6 +3,7 @@
 // the S3 clients users run (awscli and boto3, inside the Ceph container), and
 // every refusal RGW gives, with what the action says about it.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -144,7 +145,7 @@ describe('what RGW refuses, and what the action says', () => {
     const login = s3Login(S3_REALM, 'alice', SHORT_LIVED_CLIENT);
     const run = await runScenario(api, login, await api.login(login), { 'token-file': 'true' });
     const file = run.outputs['access-token-file'] ?? '';
-    await new Promise((done) => setTimeout(done, (SHORT_LIFESPAN_SECONDS + 2) * 1000));
+    await sleep((SHORT_LIFESPAN_SECONDS + 2) * 1000);
     const step = await runStep('aws s3 ls s3://ci-bucket', {
       AWS_WEB_IDENTITY_TOKEN_FILE: file,
       AWS_ROLE_ARN: roleArn('ci-writer'),

@@ -3,7 +3,7 @@ import { assumeRole } from '../../src/s3/assume-role.js';
 import type { HttpAnswer, HttpRequest, SendRequest } from '../../src/transport.js';
 import { TransportError } from '../../src/transport.js';
 import { fakeJwt } from '../support/fake-token-endpoint.js';
-import { scriptedSend } from '../support/scripted-send.js';
+import { jsonAnswer, scriptedSend } from '../support/scripted-send.js';
 
 const now = Date.parse('2026-11-27T12:00:00Z');
 const role = { stsEndpoint: 'http://127.0.0.1:7480', roleArn: 'arn:aws:iam:::role/S3Access', roleSessionName: 'ci-1', durationSeconds: 3600 };
@@ -12,7 +12,7 @@ const token = (claims: Record<string, unknown> = {}, kid = 'sig-key') =>
   fakeJwt({ iss: issuer, aud: 'ceph-s3', azp: 'ceph-s3', sub: 'alice', exp: now / 1000 + 300, ...claims }, '', { alg: 'RS256', typ: 'JWT', kid });
 const xml = (status: number, body: string): HttpAnswer => ({ status, contentType: 'application/xml', body });
 const denied = xml(403, '<Error><Code>AccessDenied</Code><Message></Message><RequestId>tx1</RequestId></Error>');
-const jwks = (...keys: object[]): HttpAnswer => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ keys }) });
+const jwks = (...keys: object[]): HttpAnswer => jsonAnswer(200, { keys });
 const credentials = xml(200, '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>K</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken><Expiration>2026-11-27T13:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>');
 
 const sending = (...answers: (HttpAnswer | TransportError)[]) => scriptedSend<HttpRequest>(answers);

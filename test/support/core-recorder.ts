@@ -56,7 +56,8 @@ export function createCoreRecorder() {
       summary.addHeading.mockClear();
       summary.addTable.mockClear();
       summary.write.mockClear();
-      core.getIDToken.mockClear();
+      // Back to the default body too: a token scripted by one test must not answer the next.
+      core.getIDToken.mockReset();
     },
     /** The values passed to setSecret, in order. */
     masked: () => calls.filter((c) => c.fn === 'setSecret').map((c) => c.args[0] as string),

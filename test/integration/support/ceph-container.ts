@@ -40,9 +40,6 @@ export interface ExecResult {
 export interface RunningCeph {
   /** RGW's S3 endpoint, e.g. http://127.0.0.1:7480 (the same URL on the host and in the container). */
   s3Url: string;
-  /** RGW's STS (and IAM) endpoint: the same URL. */
-  stsUrl: string;
-  iamAdmin: { accessKeyId: string; secretAccessKey: string };
   /**
    * Runs a command in the container (no shell unless you call one), with a fresh HOME
    * each time and AWS_EC2_METADATA_DISABLED=true (no metadata-service probes when
@@ -98,8 +95,7 @@ export async function startCeph(options: CephOptions = {}): Promise<StartedCeph>
         IAM_ADMIN_ACCESS_KEY: IAM_ADMIN.accessKeyId,
         IAM_ADMIN_SECRET_KEY: IAM_ADMIN.secretAccessKey,
       })
-      // bash stays PID 1 with a TERM trap: stop() is immediate.
-      .withCommand(['bash', '-c', "trap 'exit 0' TERM; start-ceph.sh && { sleep infinity & wait; }"])
+      // The image's CMD keeps bash as PID 1 with a TERM trap: stop() is immediate.
       .withLogConsumer((stream) => output.follow(stream))
       .withWaitStrategy(Wait.forLogMessage(READY_LINE).withStartupTimeout(90_000))
       .start();
@@ -145,8 +141,6 @@ function runningCeph(rgwPort: number, containerExec: ContainerExec): RunningCeph
   };
   return {
     s3Url,
-    stsUrl: s3Url,
-    iamAdmin: { ...IAM_ADMIN },
     exec,
     rgwLog: async (lines = 200) => (await exec(['tail', '-n', String(lines), RGW_LOG])).stdout,
   };
@@ -159,8 +153,8 @@ function runningCeph(rgwPort: number, containerExec: ContainerExec): RunningCeph
 /** The environment for awscli/boto3 in the container as iam-admin against RGW. */
 export function iamAdminEnv(ceph: RunningCeph): Record<string, string> {
   return {
-    AWS_ACCESS_KEY_ID: ceph.iamAdmin.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: ceph.iamAdmin.secretAccessKey,
+    AWS_ACCESS_KEY_ID: IAM_ADMIN.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: IAM_ADMIN.secretAccessKey,
     AWS_REGION: REGION,
     AWS_ENDPOINT_URL: ceph.s3Url,
   };

@@ -1,6 +1,6 @@
 // What every real-server run needs before a container can start: a Docker engine
 // (installed and started when missing) and the offline-built images.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const SCRIPTS = resolve(import.meta.dirname, '../../../scripts');
@@ -21,40 +21,24 @@ export interface TestEnvironment {
 }
 
 /**
- * The engine and the images of the integration suite. Idempotent: takes seconds when
- * the engine runs and the images exist. Throws, never skips. All image builds start at
- * once: on a fresh machine they wait on the Debian mirror, Maven Central and the CPU at
- * different times (the scripts' locks let one Keycloak image build at a time while
- * the next version's distribution downloads).
+ * The engine and the images of the integration suite (and of npm run demo, benchmark
+ * and keycloak:ready-time, with `ceph: false`). Idempotent: takes seconds when the
+ * engine runs and the images exist. Throws, never skips. All image builds start at
+ * once: on a fresh machine they wait on the Debian mirror, Maven Central and the CPU
+ * at different times (the scripts' locks share the one Java base image).
  */
 export async function prepareTestEnvironment({ keycloakVersions, ceph }: TestEnvironment): Promise<void> {
   Object.assign(process.env, TESTCONTAINERS_ENV);
-  runScript('docker-up.sh');
+  await runScript('docker-up.sh');
   const builds = [
-    ...(process.env.KEYCLOAK_IMAGE === undefined ? keycloakVersions.map((version) => runScriptInBackground('keycloak-image.sh', version)) : []),
-    ...(ceph && process.env.CEPH_IMAGE === undefined ? [runScriptInBackground('ceph-image.sh')] : []),
+    ...(process.env.KEYCLOAK_IMAGE === undefined ? keycloakVersions.map((version) => runScript('keycloak-image.sh', version)) : []),
+    ...(ceph && process.env.CEPH_IMAGE === undefined ? [runScript('ceph-image.sh')] : []),
   ];
   const failed = (await Promise.allSettled(builds)).find((build) => build.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
-/** Keycloak only (npm run demo, npm run benchmark). */
-export function prepareKeycloakEnvironment(versions: string[]): void {
-  Object.assign(process.env, TESTCONTAINERS_ENV);
-  runScript('docker-up.sh');
-  if (process.env.KEYCLOAK_IMAGE !== undefined) return;
-  for (const version of versions) runScript('keycloak-image.sh', version);
-}
-
-function runScript(script: string, ...args: string[]): void {
-  try {
-    execFileSync(resolve(SCRIPTS, script), args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  } catch {
-    throw scriptFailed(script, args);
-  }
-}
-
-function runScriptInBackground(script: string, ...args: string[]): Promise<void> {
+function runScript(script: string, ...args: string[]): Promise<void> {
   return new Promise((done, fail) => {
     const child = spawn(resolve(SCRIPTS, script), args, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', () => fail(scriptFailed(script, args)));

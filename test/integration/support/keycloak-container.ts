@@ -40,12 +40,13 @@ export function keycloakImage(version: string): string {
 export async function startKeycloak(options: KeycloakOptions = {}): Promise<RunningKeycloak> {
   const version = options.version ?? DEFAULT_VERSION;
   const relativePath = relativePathOf(version);
-  // Our image is pre-built with these options, so it can start --optimized (no
-  // build step at start-up). Another image needs the build step: kc.sh start runs it first.
-  const optimized = process.env.KEYCLOAK_IMAGE === undefined;
-  const command = optimized
+  // Our image is pre-built with these options and holds the realms in its database,
+  // so it starts --optimized (no build step) and imports nothing. Another image needs
+  // the build step (kc.sh start runs it first) and the realm files.
+  const ownImage = process.env.KEYCLOAK_IMAGE === undefined;
+  const command = ownImage
     ? ['start', '--optimized']
-    : ['start', '--db=dev-file', '--health-enabled=true', ...buildFeatures(version), ...(relativePath ? [`--http-relative-path=${relativePath}`] : [])];
+    : ['start', '--db=dev-file', '--health-enabled=true', ...buildFeatures(version), ...(relativePath ? [`--http-relative-path=${relativePath}`] : []), '--import-realm'];
   const tlsFiles = options.tls
     ? [
         { content: options.tls.cert, target: '/opt/keycloak/conf/test-tls.crt', mode: 0o644 },
@@ -63,7 +64,7 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
     .withStartupTimeout(180_000);
   const started = Date.now();
   const container = await new GenericContainer(keycloakImage(version))
-    .withCommand([...command, '--http-enabled=true', ...hostnameArgs, ...tlsArgs, '--cache=local', '--import-realm'])
+    .withCommand([...command, '--http-enabled=true', ...hostnameArgs, ...tlsArgs, '--cache=local'])
     .withEnvironment({
       KC_BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
       KC_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
@@ -72,7 +73,7 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
       JAVA_OPTS_APPEND: '-XX:TieredStopAtLevel=1',
       KC_LOG_LEVEL: 'warn',
     })
-    .withCopyContentToContainer([...realmFiles(), ...tlsFiles])
+    .withCopyContentToContainer([...(ownImage ? [] : realmFiles()), ...tlsFiles])
     .withExposedPorts(8080, 9000, ...(options.tls ? [8443] : []))
     .withWaitStrategy(options.tls ? health.usingTls().allowInsecure() : health)
     .start();
@@ -92,18 +93,18 @@ export async function startKeycloak(options: KeycloakOptions = {}): Promise<Runn
   };
 }
 
-// As scripts/keycloak-image.sh bakes them in: federated client authentication is a preview before 26.6.
+// Before 26.6, as scripts/keycloak-image.sh builds it: federated client authentication
+// is a preview, built in; and the server runs the legacy way, under /auth, as Keycloak
+// <= 16 did and many deployments still do.
+const isPre26_6 = (version: string) => /^26\.[0-5]\./.test(version);
+
 function buildFeatures(version: string): string[] {
-  return /^26\.[0-5]\./.test(version) ? ['--features=client-auth-federated'] : [];
+  return isPre26_6(version) ? ['--features=client-auth-federated'] : [];
 }
 
-/**
- * Where the server serves its endpoints (--http-relative-path, baked into our image
- * by scripts/keycloak-image.sh): the older server runs the legacy way, under /auth,
- * as Keycloak <= 16 did and many deployments still do.
- */
+/** Where the server serves its endpoints (--http-relative-path). */
 function relativePathOf(version: string): string {
-  return /^26\.[0-5]\./.test(version) ? '/auth' : '';
+  return isPre26_6(version) ? '/auth' : '';
 }
 
 function realmFiles() {
