@@ -1,7 +1,8 @@
 // `npm run benchmark`: the size and speed targets, measured in one run against
 // a real Keycloak and printed, not asserted. Compares one refresh by the action
-// with the same POST by curl and by the reference Python script (the seed), and
-// the bundle's start-up with a bare `node -e 0`.
+// with the same POST by a minimal Node script (the budget: at most 1.1×), by curl
+// and by the reference Python script (the seed), and the bundle's start-up and
+// post step with a bare `node -e 0`.
 // `npm run benchmark -- --startup-only` measures the start-up alone (no Keycloak, no Docker).
 // Ends with Keycloak's container ready time, median of BENCH_READY_RUNS (5) starts per
 // version (scripts/keycloak-ready-time.ts; the benchmark's own server is the first start).
@@ -23,7 +24,20 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const READY_RUNS = Number(process.env.BENCH_READY_RUNS ?? 5);
 // Start-up runs take tens of milliseconds and are noisy on a shared machine: more rounds.
 const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 60);
-const STARTUP_TARGET = 1.5;
+const REFRESH_TARGET = 1.1;
+
+/** The floor for one refresh in Node: the same form POST with node:http and nothing else. */
+const MINIMAL_POST = `import { request } from 'node:http';
+const body = new URLSearchParams({ grant_type: 'refresh_token', client_id: process.env.CLIENT_ID, refresh_token: process.env.REFRESH_TOKEN }).toString();
+const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) };
+request(process.env.TOKEN_URL, { method: 'POST', headers, agent: false }, (res) => {
+  let text = '';
+  res.on('data', (chunk) => (text += chunk));
+  res.on('end', () => {
+    if (res.statusCode !== 200 || !JSON.parse(text).access_token) process.exitCode = 1;
+  });
+}).end(body);
+`;
 const SIZE_TARGET = 650 * 1024;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -84,7 +98,7 @@ function startup(): void {
     for (const what of Object.keys(runs)) console.log(`    ${what.padEnd(26)} ${ms(time(label, what)).padStart(10)}   ${ratio(label, what).toFixed(2)}×`);
   }
   const [node24] = nodes[0] ?? [''];
-  console.log(`  start-up vs node -e 0: ${ratio(node24, 'main step, no inputs').toFixed(2)}× on ${node24}, target ≤ ${STARTUP_TARGET}×`);
+  console.log(`  vs node -e 0 on ${node24}: main step ${ratio(node24, 'main step, no inputs').toFixed(2)}×, post step ${ratio(node24, 'post step').toFixed(2)}× (reported; the budget is the refresh's)`);
 }
 
 function nodeVersion(node: string): string {
@@ -163,7 +177,11 @@ async function main(): Promise<void> {
     };
 
     const seed = seedScript(api.baseUrl);
+    const minimalPost = join(mkdtempSync(join(tmpdir(), 'bench-post-')), 'post.mjs');
+    writeFileSync(minimalPost, MINIMAL_POST);
+    const postEnv = { ...process.env, TOKEN_URL: tokenUrl, CLIENT_ID: 'ceph-s3', REFRESH_TOKEN: refreshToken };
     const contenders: Record<string, () => number> = {
+      'minimal node:http POST (node 24)': () => timeCommand(NODE_24, [minimalPost], postEnv),
       curl: () => timeCommand('curl', ['-fsS', '-o', '/dev/null', '--data-urlencode', 'grant_type=refresh_token', '--data-urlencode', 'client_id=ceph-s3', '--data-urlencode', `refresh_token=${refreshToken}`, tokenUrl]),
       'action (machine node)': () => timeCommand(nodeBinary(), [BUNDLE], inputEnv),
       'action (node 24)': () => timeCommand(NODE_24, [BUNDLE], inputEnv),
@@ -178,6 +196,9 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(refresh)) console.log(`  ${name.padEnd(34)} ${ms(value).padStart(10)}   ${(value / curl).toFixed(2)}x curl`);
     if (!seed) console.log(`  seed script: not found at ${SEED}`);
     console.log(`  HTTP requests per refresh by the action: ${requestsPerRefresh} (target 1)`);
+    const floor = refresh['minimal node:http POST (node 24)'] ?? Number.NaN;
+    const ratio = (refresh['action (node 24)'] ?? Number.NaN) / floor;
+    console.log(`  action vs the minimal Node POST, both on node 24: ${ratio.toFixed(2)}× (target ≤ ${REFRESH_TARGET}×)`);
     startup();
     console.log(`\ndist/ size: ${(size / 1024).toFixed(1)} kB (target < ${SIZE_TARGET / 1024} kB)`);
   } finally {
