@@ -20,11 +20,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.{js,mjs,ts}', 'test/**/*.ts'],
+    files: ['scripts/**/*.{js,mjs,ts}', 'test/**/*.{ts,mjs}'],
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['scripts/**/*.js'],
-    languageOptions: { globals: { process: 'readonly' } },
+    files: ['scripts/**/*.js', 'test/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly' } },
   },
 );

@@ -1,7 +1,8 @@
 // `npm run demo`: the action end to end on a local Keycloak it starts itself.
 // Starts the container (building the image first when missing), logs the demo
-// user in for a refresh token, runs the committed bundle with it as a workflow
-// step would, prints what the run page would show, and stops the container.
+// user in for a refresh token, runs the committed bundle with it as GitHub's
+// runner would (main and post step), prints what the run page would show, and
+// stops the container.
 import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { DEFAULT_VERSION, startKeycloak } from '../test/integration/support/keycloak-container.js';
 import { maskedValues } from '../test/support/leak-check.js';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     console.log('--- job summary ---');
     console.log(hide(run.summary.replace(/<\/tr>/g, '\n').replace(/<[^>]+>/g, ' ').replace(/[ \t]+/g, ' ').trim()));
 
-    const post = await runAction({}, { state: run.state, runnerTemp: run.runnerTemp });
+    const { post } = run;
     console.log(`\n--- post step (exit code ${post.exitCode}) ---\n${hide(post.stdout).trim()}`);
     if (run.exitCode !== 0 || post.exitCode !== 0 || userinfo.status !== 200) process.exitCode = 1;
   } finally {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeEndpoint } from './support/fake-token-endpoint.js';
 import { json, startFakeEndpoint } from './support/fake-token-endpoint.js';
 import { expectNoLeaks, visibleLog } from './support/leak-check.js';
-import { NODE_24, runAction } from './support/run-action.js';
+import { runAction } from './support/run-action.js';
 
 const refreshToken = 'stored-refresh-token-value';
 const clientSecret = 'stored-client-secret-value';
@@ -67,13 +67,13 @@ const cases: [string, string, Record<string, string>][] = [
   ['oidc-audience', 'two audiences', { 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'a b' }],
 ];
 
-describe('bad inputs, run through dist/index.js under Node 24', () => {
+describe('bad inputs, run as the runner runs the action', () => {
   it.each(cases)("%s: %s", async (input, _, overrides) => {
     const before = endpoint.requests.length;
-    const run = await runAction({ ...valid(), ...overrides }, { node: NODE_24, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+    const run = await runAction({ ...valid(), ...overrides }, { debug: true });
 
     expect(run.exitCode).toBe(1);
-    const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
+    const errors = run.commands.filter((command) => command.name === 'error').map((command) => command.line);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(new RegExp(`^::error::Input '${input}' [^%]+$`));
     expect(endpoint.requests.length).toBe(before);
@@ -84,7 +84,7 @@ describe('bad inputs, run through dist/index.js under Node 24', () => {
   });
 
   it('allows plain http:// to another host, with a loud warning', async () => {
-    const run = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid', 'timeout-seconds': '2' }, { node: NODE_24 });
+    const run = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid', 'timeout-seconds': '2' });
     expect(visibleLog(run)).toContain('::warning::keycloak-url uses plain http:// to sso.invalid: tokens and secrets travel unencrypted.');
   });
 });

@@ -94,5 +94,6 @@ describe('properties', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+    // A thousand parses take seconds on a loaded 2-core machine.
+  }, 30_000);
 });

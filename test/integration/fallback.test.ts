@@ -2,12 +2,10 @@
 // leads to a login, and the login's tokens are real.
 import { describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
-import { NODE_24 } from '../support/run-action.js';
 import { sharedKeycloakApi } from './support/shared-servers.js';
 import { CONFIDENTIAL, expectFailure, loginAndAge, runScenario, user } from './support/scenario.js';
 
 const api = sharedKeycloakApi();
-const node = NODE_24;
 const passwordFallback = (name: string) => ({ fallback: 'password', username: name, password: `${name}-password-1` });
 
 describe('fallback: password', () => {
@@ -16,7 +14,7 @@ describe('fallback: password', () => {
 
   it('logs in again after the refresh token expired', async () => {
     const tokens = await expired;
-    const run = await runScenario(api, shortLogin, tokens, passwordFallback('alice'), { node });
+    const run = await runScenario(api, shortLogin, tokens, passwordFallback('alice'));
 
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.outputs).toMatchObject({ grant: 'password', 'refresh-token-rotated': 'false' });
@@ -31,16 +29,16 @@ describe('fallback: password', () => {
     const login = user('frank');
     const tokens = await api.login(login);
     await api.logoutUser('test', 'frank');
-    const run = await runScenario(api, login, tokens, passwordFallback('frank'), { node });
+    const run = await runScenario(api, login, tokens, passwordFallback('frank'));
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.outputs['grant']).toBe('password');
     // The new refresh token is a working one.
-    const next = await runScenario(api, login, { refresh_token: run.outputs['refresh-token'] ?? '' }, {}, { node });
+    const next = await runScenario(api, login, { refresh_token: run.outputs['refresh-token'] ?? '' }, {});
     expect(next.exitCode, visibleLog(next)).toBe(0);
   });
 
   it('logs in directly when no refresh token is stored yet', async () => {
-    const run = await runScenario(api, user('alice'), { refresh_token: '' }, passwordFallback('alice'), { node });
+    const run = await runScenario(api, user('alice'), { refresh_token: '' }, passwordFallback('alice'));
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(run.outputs['grant']).toBe('password');
     // A deliberate direct login needs no action: no warning.
@@ -50,15 +48,15 @@ describe('fallback: password', () => {
   it('does not log in around a wrong client secret', async () => {
     const login = { ...user('alice'), ...CONFIDENTIAL };
     const tokens = await api.login(login);
-    const run = await runScenario(api, login, tokens, { ...passwordFallback('alice'), 'client-secret': 'wrong-secret-value' }, { node });
-    expectFailure(run, /401 unauthorized_client: .*\): the client secret for client 'ci-confidential' is wrong/);
+    const run = await runScenario(api, login, tokens, { ...passwordFallback('alice'), 'client-secret': 'wrong-secret-value' });
+    expectFailure(run, 'client-secret-rejected', /401 unauthorized_client: .*\): the client secret for client 'ci-confidential' is wrong/);
     expect(visibleLog(run)).not.toContain('Logging in with fallback');
   });
 
   it('explains a wrong password', async () => {
     const tokens = await expiredToo;
-    const run = await runScenario(api, shortLogin, tokens, { ...passwordFallback('alice'), password: 'not-the-password' }, { node });
-    expectFailure(run, /Keycloak refused the password login \(fallback: password\) \(400 invalid_grant: "Invalid user credentials"\): the username or password is wrong/);
+    const run = await runScenario(api, shortLogin, tokens, { ...passwordFallback('alice'), password: 'not-the-password' });
+    expectFailure(run, 'login-rejected', /Keycloak refused the password login \(fallback: password\) \(400 invalid_grant: "Invalid user credentials"\): the username or password is wrong/);
   });
 });
 
@@ -71,12 +69,11 @@ describe('fallback: client-credentials', () => {
       { ...login, clientId: 'ci-service' },
       { refresh_token: tokens.refresh_token },
       { fallback: 'client-credentials' },
-      { node },
     );
     // The token was issued to ci-confidential, so for ci-service it is not dead but foreign: no login.
-    expectFailure(run, /Token client and authorized client don't match/);
+    expectFailure(run, 'refresh-token-wrong-client', /Token client and authorized client don't match/);
 
-    const garbage = await runScenario(api, { ...login, clientId: 'ci-service' }, { refresh_token: 'not-a-refresh-token' }, { fallback: 'client-credentials', scope: 'openid' }, { node });
+    const garbage = await runScenario(api, { ...login, clientId: 'ci-service' }, { refresh_token: 'not-a-refresh-token' }, { fallback: 'client-credentials', scope: 'openid' });
     expect(garbage.exitCode, visibleLog(garbage)).toBe(0);
     expect(garbage.outputs).toMatchObject({ grant: 'client_credentials' });
     expect((await api.userinfoStatus('test', garbage.outputs['access-token'] ?? '')).username).toBe('service-account-ci-service');

@@ -12,6 +12,7 @@ import type { RunningCeph } from './support/ceph-container.js';
 import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, webIdentityTrustPolicy } from './support/ceph-container.js';
 import type { Tokens } from './support/keycloak-api.js';
 import { OTHER_CLIENT, S3_CLIENT, S3_REALM, SHORT_LIFESPAN_SECONDS, SHORT_LIVED_CLIENT, TRAP_REALM, s3Login } from './support/s3-realm.js';
+import type { RunOptions } from '../support/run-action.js';
 import type { ScenarioRun } from './support/scenario.js';
 import { expectFailure, runScenario } from './support/scenario.js';
 import { sharedCeph, sharedKeycloakApi } from './support/shared-servers.js';
@@ -79,9 +80,9 @@ async function runStep(script: string, env: Record<string, string>, files: Recor
   return ceph.exec(['bash', '-c', ['set -euo pipefail', ...lay, 'cd "$(mktemp -d)"', script].join('\n')], { ...env, ...fileEnv });
 }
 
-async function runReadmeAction(action: ReadmeStep, tokens: Tokens): Promise<ScenarioRun> {
+async function runReadmeAction(action: ReadmeStep, tokens: Tokens, laterSteps?: RunOptions['betweenSteps']): Promise<ScenarioRun> {
   const inputs = expandAll(action.with, { refreshToken: tokens.refresh_token });
-  const run = await runScenario(api, s3Login(S3_REALM), tokens, inputs, { allowEnvSecrets: true });
+  const run = await runScenario(api, s3Login(S3_REALM), tokens, inputs, { allowEnvSecrets: true, betweenSteps: laterSteps });
   expect(run.exitCode, visibleLog(run)).toBe(0);
   return run;
 }
@@ -89,16 +90,18 @@ async function runReadmeAction(action: ReadmeStep, tokens: Tokens): Promise<Scen
 describe('the README S3 workflows, against Ceph RGW 18.2', () => {
   it('the token file: awscli assumes the role itself and uploads', async () => {
     const [action, s3] = readmeS3Workflows()[0] as [ReadmeStep, ReadmeStep];
-    const run = await runReadmeAction(action, await api.login(s3Login(S3_REALM)));
-    const file = run.outputs['access-token-file'] ?? '';
-    // The bare token: RGW refuses a token file that ends in a newline.
-    const tokenFile = { [file]: readFileSync(file, 'utf8') };
-    expect(tokenFile[file]).toBe(run.outputs['access-token']);
-    const env = expandAll(s3.env, { refreshToken: '', outputs: run.outputs });
-    const step = await runStep(expand(s3.run ?? '', { refreshToken: '' }), env, tokenFile);
-    expect(step.exitCode, step.stderr).toBe(0);
-    const read = await runStep('aws s3 cp s3://ci-bucket/report.txt -', env, tokenFile);
-    expect(read.stdout).toBe(`built by run ${RUN_ID}\n`);
+    let uploaded = '';
+    await runReadmeAction(action, await api.login(s3Login(S3_REALM)), async (main) => {
+      const file = main.outputs['access-token-file'] ?? '';
+      // The bare token: RGW refuses a token file that ends in a newline.
+      const tokenFile = { [file]: readFileSync(file, 'utf8') };
+      expect(tokenFile[file]).toBe(main.outputs['access-token']);
+      const env = expandAll(s3.env, { refreshToken: '', outputs: main.outputs });
+      const step = await runStep(expand(s3.run ?? '', { refreshToken: '' }), env, tokenFile);
+      expect(step.exitCode, step.stderr).toBe(0);
+      uploaded = (await runStep('aws s3 cp s3://ci-bucket/report.txt -', env, tokenFile)).stdout;
+    });
+    expect(uploaded).toBe(`built by run ${RUN_ID}\n`);
   });
 
   it('role-arn: the action assumes the role; awscli and boto3 use the exported credentials', async () => {
@@ -117,19 +120,20 @@ describe('the README S3 workflows, against Ceph RGW 18.2', () => {
 
 describe('what RGW refuses, and what the action says', () => {
   // Each failure sets its outputs first: the tokens, then failure-kind.
+  const STS_FAILURE_OUTPUTS = { 'token-type': 'Bearer' };
   const assumeRole = (role: string) => ({ 'role-arn': roleArn(role), 'sts-endpoint': ceph.s3Url });
 
   it("a token of a client RGW does not know: the audience is named", async () => {
     const login = s3Login(S3_REALM, 'alice', OTHER_CLIENT);
     const run = await runScenario(api, login, await api.login(login), assumeRole('ci-writer'));
-    expectFailure(run, /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/ci-writer \(403 AccessDenied\)\. Check on RGW: .*--client-id-list holds the token's aud \(other-app\) or azp \(other-app\)/, { 'failure-kind': 'sts-refused' });
+    expectFailure(run, 'sts-refused', /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/ci-writer \(403 AccessDenied\)\. Check on RGW: .*--client-id-list holds the token's aud \(other-app\) or azp \(other-app\)/, STS_FAILURE_OUTPUTS);
     expect(await ceph.rgwLog()).toContain("Client id in token doesn't match with that registered with oidc provider");
   });
 
   it("a realm with Keycloak's stock key order: the JWKS trap is named", async () => {
     const login = s3Login(TRAP_REALM);
     const run = await runScenario(api, login, await api.login(login), { 'role-arn': roleArn('trap-writer'), 'sts-endpoint': ceph.s3Url });
-    expectFailure(run, /\(403 AccessDenied\)\. RGW verifies with the first key of the issuer's JWKS, which is RSA-OAEP \(use enc\), not the key that signed this token: raise the priority of rsa-generated/, { 'failure-kind': 'sts-refused' });
+    expectFailure(run, 'sts-refused', /\(403 AccessDenied\)\. RGW verifies with the first key of the issuer's JWKS, which is RSA-OAEP \(use enc\), not the key that signed this token: raise the priority of rsa-generated/, STS_FAILURE_OUTPUTS);
     expect(await ceph.rgwLog()).toContain('Signature validation failed');
   });
 
@@ -138,30 +142,34 @@ describe('what RGW refuses, and what the action says', () => {
     expect(alice.exitCode, visibleLog(alice)).toBe(0);
     const bobLogin = s3Login(S3_REALM, 'bob');
     const bob = await runScenario(api, bobLogin, await api.login(bobLogin), assumeRole('alice-only'));
-    expectFailure(bob, /role arn:aws:iam:::role\/alice-only \(403 AccessDenied\)/, { 'failure-kind': 'sts-refused' });
+    expectFailure(bob, 'sts-refused', /role arn:aws:iam:::role\/alice-only \(403 AccessDenied\)/, STS_FAILURE_OUTPUTS);
   });
 
   it('an expired token in the token file: awscli gets (Unknown), RGW logs why', async () => {
     const login = s3Login(S3_REALM, 'alice', SHORT_LIVED_CLIENT);
-    const run = await runScenario(api, login, await api.login(login), { 'token-file': 'true' });
-    const file = run.outputs['access-token-file'] ?? '';
-    await sleep((SHORT_LIFESPAN_SECONDS + 2) * 1000);
-    const step = await runStep('aws s3 ls s3://ci-bucket', {
-      AWS_WEB_IDENTITY_TOKEN_FILE: file,
-      AWS_ROLE_ARN: roleArn('ci-writer'),
-      AWS_ROLE_SESSION_NAME: 'ci-expired',
-      AWS_ENDPOINT_URL: ceph.s3Url,
-      AWS_REGION: 'us-east-1',
-    }, { [file]: readFileSync(file, 'utf8') });
-    expect(step.exitCode).toBe(254);
-    expect(step.stderr).toContain('An error occurred (Unknown) when calling the AssumeRoleWithWebIdentity operation: Unknown');
+    let step: Awaited<ReturnType<typeof runStep>> | undefined;
+    await runScenario(api, login, await api.login(login), { 'token-file': 'true' }, {
+      betweenSteps: async (main) => {
+        const file = main.outputs['access-token-file'] ?? '';
+        await sleep((SHORT_LIFESPAN_SECONDS + 2) * 1000);
+        step = await runStep('aws s3 ls s3://ci-bucket', {
+          AWS_WEB_IDENTITY_TOKEN_FILE: file,
+          AWS_ROLE_ARN: roleArn('ci-writer'),
+          AWS_ROLE_SESSION_NAME: 'ci-expired',
+          AWS_ENDPOINT_URL: ceph.s3Url,
+          AWS_REGION: 'us-east-1',
+        }, { [file]: readFileSync(file, 'utf8') });
+      },
+    });
+    expect(step?.exitCode).toBe(254);
+    expect(step?.stderr).toContain('An error occurred (Unknown) when calling the AssumeRoleWithWebIdentity operation: Unknown');
     expect(await ceph.rgwLog()).toContain('token expired');
   });
 
   it('RGW down: a network error that names the STS host', async () => {
     const run = await runScenario(api, s3Login(S3_REALM), await api.login(s3Login(S3_REALM)), { 'role-arn': roleArn('ci-writer'), 'sts-endpoint': 'http://127.0.0.1:9' });
-    expectFailure(run, /could not reach RGW's STS at 127\.0\.0\.1:9 \(ECONNREFUSED\)/, { 'failure-kind': 'sts-unreachable' });
-    // The tokens were published before the STS call.
-    expect(run.outputs['access-token']).not.toBe('');
+    expectFailure(run, 'sts-unreachable', /could not reach RGW's STS at 127\.0\.0\.1:9 \(ECONNREFUSED\)/, STS_FAILURE_OUTPUTS);
+    // The tokens were published before the STS call, and they work.
+    expect((await api.userinfoStatus(S3_REALM, run.outputs['access-token'] ?? '')).status).toBe(200);
   });
 });

@@ -2,14 +2,12 @@
 // way under /auth, and then stopped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
-import { NODE_24 } from '../support/run-action.js';
 import { COMPAT_VERSION, startKeycloak } from './support/keycloak-container.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
 import type { FakeGitHubOidc } from './support/fake-github-oidc.js';
 import { federatedRealm, firstLoginByPassword, pipelineLogin, startFakeGitHubOidc } from './support/fake-github-oidc.js';
 import { CONFIDENTIAL, expectFailure, runJobScenario, runScenario, user } from './support/scenario.js';
 
-const node = NODE_24;
 
 describe(`Keycloak ${COMPAT_VERSION}, served under /auth (--http-relative-path=/auth)`, () => {
   let keycloak: RunningKeycloak;
@@ -22,7 +20,7 @@ describe(`Keycloak ${COMPAT_VERSION}, served under /auth (--http-relative-path=/
   it('refreshes for a public client, with /auth in keycloak-url', async () => {
     const login = user('alice');
     const tokens = await keycloak.api.login(login);
-    const run = await runScenario(keycloak.api, login, tokens, {}, { node });
+    const run = await runScenario(keycloak.api, login, tokens, {});
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
@@ -30,26 +28,26 @@ describe(`Keycloak ${COMPAT_VERSION}, served under /auth (--http-relative-path=/
   it('explains the missing /auth', async () => {
     const tokens = await keycloak.api.login(user('alice'));
     const withoutAuth = keycloak.baseUrl.replace(/\/auth$/, '');
-    const run = await runScenario(keycloak.api, user('alice'), tokens, { 'keycloak-url': withoutAuth }, { node });
+    const run = await runScenario(keycloak.api, user('alice'), tokens, { 'keycloak-url': withoutAuth });
     // Outside the relative path there is no Keycloak JSON, just a bare 404.
-    expectFailure(run, /\(HTTP 404\): no token endpoint at .*needs '\/auth' at the end of keycloak-url/);
+    expectFailure(run, 'endpoint-not-found', /\(HTTP 404\): no token endpoint at .*needs '\/auth' at the end of keycloak-url/);
   });
 
   it('refreshes for a confidential client with HTTP Basic', async () => {
     const login = { ...user('alice'), ...CONFIDENTIAL };
     const tokens = await keycloak.api.login(login);
-    const run = await runScenario(keycloak.api, login, tokens, { 'client-auth': 'basic' }, { node });
+    const run = await runScenario(keycloak.api, login, tokens, { 'client-auth': 'basic' });
     expect(run.exitCode, visibleLog(run)).toBe(0);
   });
 
   it('explains a logged-out session and a wrong secret', async () => {
     const login = { ...user('carol'), ...CONFIDENTIAL };
     const tokens = await keycloak.api.login(login);
-    const wrongSecret = await runScenario(keycloak.api, login, tokens, { 'client-secret': 'wrong-secret-value' }, { node });
-    expectFailure(wrongSecret, /401 unauthorized_client/);
+    const wrongSecret = await runScenario(keycloak.api, login, tokens, { 'client-secret': 'wrong-secret-value' });
+    expectFailure(wrongSecret, 'client-secret-rejected', /401 unauthorized_client/);
     await keycloak.api.logoutUser('test', 'carol');
-    const loggedOut = await runScenario(keycloak.api, login, tokens, {}, { node });
-    expectFailure(loggedOut, /"Session not active"\): the session behind the refresh token has ended/);
+    const loggedOut = await runScenario(keycloak.api, login, tokens, {});
+    expectFailure(loggedOut, 'session-ended', /"Session not active"\): the session behind the refresh token has ended/);
   });
 
   // 26.4 has federated client authentication as a preview (built in with
@@ -77,7 +75,7 @@ describe(`Keycloak ${COMPAT_VERSION}, served under /auth (--http-relative-path=/
 
     it("refuses another repository's job", async () => {
       const run = await runJobScenario(keycloak.api, github, pipeline, { refresh_token: '' }, {}, { sub: 'repo:acme/other:ref:refs/heads/main' });
-      expectFailure(run, /no client in realm 'github-oidc' accepts the job's GitHub OIDC token \(sub 'repo:acme\/other/);
+      expectFailure(run, 'oidc-assertion-rejected', /no client in realm 'github-oidc' accepts the job's GitHub OIDC token \(sub 'repo:acme\/other/);
     });
   });
 
@@ -85,8 +83,8 @@ describe(`Keycloak ${COMPAT_VERSION}, served under /auth (--http-relative-path=/
     const login = user('alice');
     const tokens = await keycloak.api.login(login);
     await keycloak.stop();
-    const run = await runScenario(keycloak.api, login, tokens, {}, { node });
+    const run = await runScenario(keycloak.api, login, tokens, {});
     const host = new URL(keycloak.baseUrl).host;
-    expectFailure(run, new RegExp(`could not connect to ${host}: connection refused \\(ECONNREFUSED\\)`));
+    expectFailure(run, 'network', new RegExp(`could not connect to ${host}: connection refused \\(ECONNREFUSED\\)`));
   });
 });

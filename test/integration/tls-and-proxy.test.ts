@@ -2,7 +2,6 @@
 // directly and through a CONNECT proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
-import { NODE_24 } from '../support/run-action.js';
 import type { TestCa } from '../support/test-ca.js';
 import { makeTestCa } from '../support/test-ca.js';
 import type { ConnectProxy } from './support/connect-proxy.js';
@@ -36,14 +35,13 @@ beforeEach(() => {
   proxy.connects.length = 0;
 });
 
-const node = NODE_24; // ca-certificate needs tls.setDefaultCACertificates (Node 22.19+)
 const login = user('alice');
 
 describe('HTTPS with a private CA', () => {
   it('refuses the server without ca-certificate, saying how to trust it', async () => {
     const tokens = await keycloak.api.login(login);
-    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': httpsUrl }, { node });
-    expectFailure(run, /the TLS certificate of localhost:\d+ is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)\. For an internal or self-signed CA, give its PEM as ca-certificate/);
+    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': httpsUrl });
+    expectFailure(run, 'network', /the TLS certificate of localhost:\d+ is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)\. For an internal or self-signed CA, give its PEM as ca-certificate/);
   });
 
   it.each([
@@ -51,7 +49,7 @@ describe('HTTPS with a private CA', () => {
     ['a file path', () => ca.caCertFile],
   ])('refreshes with ca-certificate as %s', async (_, caCertificate) => {
     const tokens = await keycloak.api.login(login);
-    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': httpsUrl, 'ca-certificate': caCertificate() }, { node });
+    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': httpsUrl, 'ca-certificate': caCertificate() });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect((await keycloak.api.userinfoStatus('test', run.outputs['access-token'] ?? '')).status).toBe(200);
   });
@@ -65,7 +63,7 @@ describe('through a proxy', () => {
       login,
       tokens,
       { 'keycloak-url': `https://${PUBLIC_NAME}:8443`, 'ca-certificate': ca.caCert },
-      { node, env: { HTTPS_PROXY: proxy.url } },
+      { env: { HTTPS_PROXY: proxy.url } },
     );
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(proxy.connects).toEqual([`${PUBLIC_NAME}:8443`]);
@@ -73,7 +71,7 @@ describe('through a proxy', () => {
 
   it('HTTP_PROXY: plain http goes through the proxy too, with the clear-text warning', async () => {
     const tokens = await keycloak.api.login(login);
-    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': `http://${PUBLIC_NAME}:8080` }, { node, env: { http_proxy: proxy.url } });
+    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': `http://${PUBLIC_NAME}:8080` }, { env: { http_proxy: proxy.url } });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(visibleLog(run)).toContain(`::warning::keycloak-url uses plain http:// to ${PUBLIC_NAME}`);
     expect(proxy.connects).toEqual([`${PUBLIC_NAME}:8080`]);
@@ -86,10 +84,10 @@ describe('through a proxy', () => {
       login,
       tokens,
       { 'keycloak-url': `https://${PUBLIC_NAME}:8443`, 'ca-certificate': ca.caCert, retries: '0' },
-      { node, env: { HTTPS_PROXY: proxy.url, NO_PROXY: `other.example,${PUBLIC_NAME}` } },
+      { env: { HTTPS_PROXY: proxy.url, NO_PROXY: `other.example,${PUBLIC_NAME}` } },
     );
     // Without the proxy the name does not resolve on this machine.
-    expectFailure(run, new RegExp(`${PUBLIC_NAME.replace('.', '\\.')}:8443 \\((ENOTFOUND|EAI_AGAIN)\\)`));
+    expectFailure(run, 'network', new RegExp(`${PUBLIC_NAME.replace('.', '\\.')}:8443 \\((ENOTFOUND|EAI_AGAIN)\\)`));
     expect(proxy.connects).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 // A stand-in for @actions/core that records every call in order, for tests
-// that must prove masking happens before anything can print a secret.
+// that must prove masking happens before anything can print a secret. Its
+// inputs start from action.yml's defaults, as the runner passes them.
 import { vi } from 'vitest';
+import { actionDefaults } from './action-definition.js';
 
 export interface CoreCall {
   fn: string;
@@ -9,7 +11,7 @@ export interface CoreCall {
 
 export function createCoreRecorder() {
   const calls: CoreCall[] = [];
-  const inputs: Record<string, string> = {};
+  const inputs: Record<string, string> = actionDefaults();
   const state: Record<string, string> = {};
   const record =
     (fn: string, result?: (...args: unknown[]) => unknown) =>
@@ -52,6 +54,7 @@ export function createCoreRecorder() {
     reset() {
       calls.length = 0;
       for (const key of Object.keys(inputs)) delete inputs[key];
+      Object.assign(inputs, actionDefaults());
       for (const key of Object.keys(state)) delete state[key];
       summary.addHeading.mockClear();
       summary.addTable.mockClear();

@@ -2,9 +2,10 @@
 // the committed bundle with it, and hold every run to the leak check.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { expectNoLeaks, visibleLog } from '../../support/leak-check.js';
+import { SECRET_OUTPUTS, expectNoLeaks, visibleLog } from '../../support/leak-check.js';
+import type { StepFailureKind } from '../../../src/failure.js';
 import type { ActionRun, RunOptions } from '../../support/run-action.js';
-import { NODE_24, runAction } from '../../support/run-action.js';
+import { runAction } from '../../support/run-action.js';
 import type { FakeGitHubOidc, JobClaims } from './fake-github-oidc.js';
 import type { KeycloakApi, Login, Tokens } from './keycloak-api.js';
 
@@ -63,9 +64,9 @@ export async function runScenario(
       ...inputs,
     },
     // Step debug on: the leak check then covers every ::debug:: line as well.
-    { ...options, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1', ...options.env } },
+    { ...options, debug: true },
   );
-  const returned = ['access-token', 'refresh-token', 'id-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'].map((name) => run.outputs[name] ?? '');
+  const returned = SECRET_OUTPUTS.map((name) => run.outputs[name] ?? '');
   const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? '', inputs['github-token'] ?? ''];
   const secrets = [...given, ...returned, ...(options.alsoMasked?.() ?? [])].filter((s) => s !== '');
   // Secrets the action never received (the password, a secret the inputs replaced)
@@ -93,7 +94,6 @@ export async function runJobScenario(
 ): Promise<ScenarioRun> {
   const before = github.handedOut.length;
   return runScenario(api, login, tokens, { 'client-auth': 'github-oidc', ...inputs }, {
-    node: NODE_24,
     env: github.runnerEnv(claims),
     alsoMasked: () => github.handedOut.slice(before),
     neverSeen: () => [...github.handedOut.slice(0, before), ...github.unseen],
@@ -102,17 +102,17 @@ export async function runJobScenario(
 
 /** The single ::error:: line of a failed run. */
 export function errorLine(run: ActionRun): string {
-  const lines = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
+  const lines = run.commands.filter((command) => command.name === 'error').map((command) => command.line);
   expect(lines, visibleLog(run)).toHaveLength(1);
   return lines[0] as string;
 }
 
-/** Exit code 1, one error line, failure-kind, and no outputs but `outputs` (check mode sets its verdict first). */
-export function expectFailure(run: ActionRun, message: RegExp, outputs: Record<string, string> = {}): void {
+/** Exit code 1, one error line, that failure-kind, and no outputs but `outputs` (check mode sets its verdict first). */
+export function expectFailure(run: ActionRun, kind: StepFailureKind, message: RegExp, outputs: Record<string, string> = {}): void {
   expect(run.exitCode, visibleLog(run)).toBe(1);
   expect(errorLine(run)).toMatch(message);
   // failure-kind is always set, before the step fails.
-  expect(run.outputs['failure-kind']).toMatch(/^[a-z]+(-[a-z]+)*$/);
-  if (Object.keys(outputs).length === 0) expect(run.outputs).toEqual({ 'failure-kind': run.outputs['failure-kind'] });
+  expect(run.outputs['failure-kind']).toBe(kind);
+  if (Object.keys(outputs).length === 0) expect(run.outputs).toEqual({ 'failure-kind': kind });
   else expect(run.outputs).toMatchObject(outputs);
 }
