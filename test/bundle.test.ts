@@ -129,7 +129,7 @@ describe.each([
     const run = await runAction(inputs(), { node, env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
     expect(run.exitCode).toBe(1);
     expect(visibleLog(run)).toContain('::debug::Token endpoint http://127.0.0.1');
-    expect(visibleLog(run)).toMatch(/::debug::RefreshError: /);
+    expect(visibleLog(run)).toMatch(/::debug::KeycloakError: /);
     expectNoLeaks(run, [sentRefresh, clientSecret]);
   });
 });

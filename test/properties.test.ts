@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError, parseInputs } from '../src/inputs.js';
 import { readClaims } from '../src/jwt-claims.js';
-import { RefreshError, classifyAnswer } from '../src/keycloak/refresh-error.js';
+import { KeycloakError, classifyAnswer } from '../src/keycloak/keycloak-error.js';
 import { parseTokenResponse } from '../src/keycloak/token-result.js';
 
 const requestedAt = new Date('2026-11-26T00:00:00Z');
@@ -37,7 +37,7 @@ const tokenBody = fc.oneof(
 );
 
 describe('properties', () => {
-  it('parseTokenResponse returns a token result or throws a RefreshError', () => {
+  it('parseTokenResponse returns a token result or throws a KeycloakError', () => {
     fc.assert(
       fc.property(tokenBody, fc.string(), (body, sent) => {
         try {
@@ -47,7 +47,7 @@ describe('properties', () => {
           // Every date must survive the ISO formatting the outputs use.
           for (const date of [result.expiresAt, result.refreshExpiresAt]) if (date) expect(() => date.toISOString()).not.toThrow();
         } catch (error) {
-          expect(error).toBeInstanceOf(RefreshError);
+          expect(error).toBeInstanceOf(KeycloakError);
         }
       }),
       { numRuns: 500 },
@@ -58,7 +58,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 599 }), tokenBody, fc.string(), (status, body, contentType) => {
         const error = classifyAnswer({ status, contentType, body }, context);
-        expect(error).toBeInstanceOf(RefreshError);
+        expect(error).toBeInstanceOf(KeycloakError);
         expect(error.message).not.toMatch(/[\r\n]/);
         expect(error.message.length).toBeLessThan(700);
       }),

@@ -6,11 +6,12 @@ import type { ActionInputs, CheckMethod } from '../inputs.js';
 import { claimDate, claimsOf, readClaims } from '../jwt-claims.js';
 import { clientAuthentication } from './client-auth/index.js';
 import { realmUrl } from './endpoint.js';
-import type { KeycloakDeps } from './exchange.js';
-import { requestTokens, sendToKeycloak, withRetries } from './exchange.js';
+import type { KeycloakDeps } from './keycloak-request.js';
+import { requestTokens, sendToKeycloak } from './keycloak-request.js';
+import { withRetries } from './retry.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
-import type { FailureKind } from './refresh-error.js';
-import { RefreshError, isDeadToken } from './refresh-error.js';
+import type { FailureKind } from './keycloak-error.js';
+import { KeycloakError, isDeadToken } from './keycloak-error.js';
 import type { TokenResult } from './token-result.js';
 
 export interface CheckResult {
@@ -82,7 +83,7 @@ async function checkByRefresh(inputs: ActionInputs, deps: KeycloakDeps): Promise
       refreshed,
     };
   } catch (error) {
-    if (!(error instanceof RefreshError) || !isDeadToken(error)) throw error;
+    if (!(error instanceof KeycloakError) || !isDeadToken(error)) throw error;
     return {
       method: 'refresh',
       active: false,
@@ -128,10 +129,10 @@ function parseIntrospection(body: string): Record<string, unknown> {
   try {
     json = JSON.parse(body);
   } catch {
-    throw new RefreshError('unexpected-answer', 'the introspection endpoint answered 200 with a body that is not JSON: check keycloak-url.', 200);
+    throw new KeycloakError('unexpected-answer', 'the introspection endpoint answered 200 with a body that is not JSON: check keycloak-url.', 200);
   }
   if (typeof json !== 'object' || json === null || typeof (json as { active?: unknown }).active !== 'boolean') {
-    throw new RefreshError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
+    throw new KeycloakError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
   }
   return json as Record<string, unknown>;
 }

@@ -5,13 +5,13 @@
 // github-oidc and no refresh token, the client's service account is the source.
 import type { ActionInputs } from '../inputs.js';
 import { readClaims } from '../jwt-claims.js';
-import type { KeycloakDeps } from './exchange.js';
-import { requestTokens } from './exchange.js';
+import type { KeycloakDeps } from './keycloak-request.js';
+import { requestTokens } from './keycloak-request.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
 import { passwordGrant } from './grants/password.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import type { TokenGrant } from './grants/token-grant.js';
-import { RefreshError, isDeadToken } from './refresh-error.js';
+import { KeycloakError, isDeadToken } from './keycloak-error.js';
 import type { TokenResult } from './token-result.js';
 
 export interface ObtainDeps extends KeycloakDeps {
@@ -30,7 +30,7 @@ export async function obtainTokens(inputs: ActionInputs, deps: ObtainDeps): Prom
   try {
     return await refresh();
   } catch (error) {
-    if (!(error instanceof RefreshError) || !isDeadToken(error)) throw error;
+    if (!(error instanceof KeycloakError) || !isDeadToken(error)) throw error;
     deps.onFallback?.(`The stored refresh token is dead: ${error.message}`);
     return requestTokens(fallbackGrant(inputs), inputs, deps);
   }

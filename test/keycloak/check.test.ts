@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/keycloak/check.js';
 import { checkToken, judge } from '../../src/keycloak/check.js';
-import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import { KeycloakError } from '../../src/keycloak/keycloak-error.js';
 import type { HttpAnswer } from '../../src/transport.js';
 import { TransportError } from '../../src/transport.js';
 import { fakeJwt } from '../support/fake-token-endpoint.js';
@@ -85,7 +85,7 @@ describe('checkToken by refresh', () => {
   });
 
   it('fails, rather than calling the token dead, on a wrong setting', async () => {
-    await expect(checkToken(refreshing, deps(json(404, { error: 'Realm does not exist' })))).rejects.toBeInstanceOf(RefreshError);
+    await expect(checkToken(refreshing, deps(json(404, { error: 'Realm does not exist' })))).rejects.toBeInstanceOf(KeycloakError);
   });
 });
 

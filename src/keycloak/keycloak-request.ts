@@ -4,36 +4,23 @@
 // randomness, so tests drive it with fakes and never wait.
 import type { ActionInputs } from '../inputs.js';
 import { readClaims } from '../jwt-claims.js';
-import type { RetryPolicy } from './retry.js';
-import { backoffMs, mayRetry } from './retry.js';
+import type { RetryDeps } from './retry.js';
+import { withRetries } from './retry.js';
 import type { HttpAnswer, SendForm } from '../transport.js';
-import { TransportError } from '../transport.js';
+import { TransportError, isSuccess } from '../transport.js';
 import type { ClientAuthentication, CredentialFacts, FetchIdToken } from './client-auth/index.js';
 import { clientAuthentication } from './client-auth/index.js';
 import { realmUrl, tokenEndpoint } from './endpoint.js';
 import type { TokenGrant } from './grants/token-grant.js';
-import { RefreshError, classifyAnswer, classifyTransportError } from './refresh-error.js';
+import { KeycloakError, classifyAnswer, classifyTransportError } from './keycloak-error.js';
 import type { TokenResult } from './token-result.js';
 import { parseTokenResponse } from './token-result.js';
 
-export interface RetryNotice {
-  attempt: number;
-  delayMs: number;
-  error: RefreshError;
-}
-
-export interface KeycloakDeps {
+export interface KeycloakDeps extends RetryDeps {
   send: SendForm;
   /** The runner's OIDC token, for client-auth: github-oidc. */
   fetchIdToken?: FetchIdToken;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  onRetry?: (notice: RetryNotice) => void;
 }
-
-/** An attempt needs at least this much of the budget to be worth starting. */
-const MIN_ATTEMPT_MS = 250;
 
 /** One grant at the token endpoint, retried where that cannot burn a token. */
 export async function requestTokens(grant: TokenGrant, inputs: ActionInputs, deps: KeycloakDeps): Promise<TokenResult> {
@@ -48,37 +35,6 @@ export async function requestTokens(grant: TokenGrant, inputs: ActionInputs, dep
   });
 }
 
-/**
- * Runs `attempt` until it succeeds, fails in a way the policy does not retry,
- * or the time budget is spent.
- */
-export async function withRetries<T>(
-  policy: RetryPolicy & { timeoutMs: number },
-  deps: KeycloakDeps,
-  attempt: (timeoutMs: number, requestedAt: Date) => Promise<T>,
-): Promise<T> {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
-  const random = deps.random ?? Math.random;
-  const deadline = now() + policy.timeoutMs;
-  for (let count = 1; ; count++) {
-    let error: RefreshError;
-    try {
-      return await attempt(deadline - now(), new Date(now()));
-    } catch (caught) {
-      if (!(caught instanceof RefreshError)) throw caught;
-      error = caught;
-    }
-    const delayMs = Math.max(backoffMs(count, random), error.retryAfterMs ?? 0);
-    const lastAttempt = count > policy.retries || !mayRetry(error, policy);
-    if (lastAttempt || now() + delayMs + MIN_ATTEMPT_MS > deadline) {
-      throw count === 1 ? error : withAttempts(error, count);
-    }
-    deps.onRetry?.({ attempt: count, delayMs, error });
-    await sleep(delayMs);
-  }
-}
-
 export interface KeycloakRequest {
   url: string;
   /** The form without the client's credentials. */
@@ -89,7 +45,7 @@ export interface KeycloakRequest {
 
 /**
  * Sends one request with the client's credentials; a 2xx answer comes back,
- * anything else is thrown as a classified RefreshError.
+ * anything else is thrown as a classified KeycloakError.
  */
 export async function sendToKeycloak(
   request: KeycloakRequest,
@@ -107,7 +63,7 @@ export async function sendToKeycloak(
     if (error instanceof TransportError) throw classifyTransportError(error, inputs.timeoutMs);
     throw error;
   }
-  if (answer.status >= 200 && answer.status < 300) return { answer, facts };
+  if (isSuccess(answer)) return { answer, facts };
   throw classifyAnswer(answer, {
     attempted: request.attempted,
     tokenUrl: request.url,
@@ -125,13 +81,9 @@ function expectIssuedTo(result: TokenResult, clientId: string, facts: Credential
   const azp = readClaims(result.accessToken)?.azp;
   if (azp === undefined || azp === clientId) return;
   const sub = facts.assertion?.sub === undefined ? '' : ` (sub '${facts.assertion.sub}')`;
-  throw new RefreshError(
+  throw new KeycloakError(
     'client-mismatch',
     `Keycloak authenticated this job's GitHub OIDC token${sub} as client '${azp}', not '${clientId}': the tokens were discarded. Set client-id to '${azp}', or bind client '${clientId}' to this sub (jwt.credential.sub).`,
     200,
   );
-}
-
-function withAttempts(error: RefreshError, attempts: number): RefreshError {
-  return new RefreshError(error.kind, `${error.message} (gave up after ${attempts} attempts)`, error.status, error.retry);
 }

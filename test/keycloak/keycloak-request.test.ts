@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionInputs } from '../../src/inputs.js';
-import type { KeycloakDeps } from '../../src/keycloak/exchange.js';
-import { requestTokens } from '../../src/keycloak/exchange.js';
+import type { KeycloakDeps } from '../../src/keycloak/keycloak-request.js';
+import { requestTokens } from '../../src/keycloak/keycloak-request.js';
 import { refreshTokenGrant } from '../../src/keycloak/grants/refresh-token.js';
-import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import { KeycloakError } from '../../src/keycloak/keycloak-error.js';
 import type { HttpAnswer } from '../../src/transport.js';
 import { TransportError } from '../../src/transport.js';
 import { testInputs } from '../support/inputs.js';
@@ -111,7 +111,7 @@ describe('requestTokens with the refresh grant', () => {
     ['a 200 cut short', { status: 200, contentType: 'application/json', body: '{"access_to' } as HttpAnswer],
   ])('does not retry %s, which may have used the token up', async (_, outcome) => {
     const { send, run } = harness([outcome, ok]);
-    await expect(run()).rejects.toBeInstanceOf(RefreshError);
+    await expect(run()).rejects.toBeInstanceOf(KeycloakError);
     expect(send).toHaveBeenCalledTimes(1);
   });
 
@@ -131,7 +131,7 @@ describe('requestTokens with the refresh grant', () => {
     ['a redirect', answer(302, {}, { location: 'https://elsewhere.example.com/' })],
   ])('never retries %s, even with retry-after-send', async (_, outcome) => {
     const { send, run } = harness([outcome, ok], { retryAfterSend: true });
-    await expect(run()).rejects.toBeInstanceOf(RefreshError);
+    await expect(run()).rejects.toBeInstanceOf(KeycloakError);
     expect(send).toHaveBeenCalledTimes(1);
   });
 });
