@@ -4,7 +4,7 @@
 // node:crypto and node:tls are loaded when a certificate is given, not when
 // the bundle starts (they cost about a sixth of a bare Node's start-up).
 import { readFileSync } from 'node:fs';
-import { InputError } from './inputs.js';
+import { InputError } from './input-values.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

@@ -2,7 +2,7 @@
 // so that a workflow can branch on it (`if: failure() && steps.x.outputs.failure-kind == ...`).
 import { GitHubOidcError } from './github/oidc-token.js';
 import { SecretUpdateError } from './github/github-secret.js';
-import { InputError } from './inputs.js';
+import { InputError } from './input-values.js';
 import type { FailureKind } from './keycloak/keycloak-error.js';
 import { KeycloakError } from './keycloak/keycloak-error.js';
 import type { StsFailureKind } from './s3/sts-error.js';

@@ -2,7 +2,8 @@
 // core answers with a result or a classified error, never a crash.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError, parseInputs } from '../src/inputs.js';
+import { InputError } from '../src/input-values.js';
+import { parseInputs } from '../src/inputs.js';
 import { readClaims } from '../src/jwt-claims.js';
 import { KeycloakError, classifyAnswer } from '../src/keycloak/keycloak-error.js';
 import { parseTokenResponse } from '../src/keycloak/token-result.js';
@@ -13,7 +14,6 @@ const context = {
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
-  clientAuth: 'post' as const,
   assertion: undefined,
   tokenIssuer: undefined,
   realmUrl: 'https://sso.example.com/realms/test',

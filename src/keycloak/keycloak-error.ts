@@ -76,8 +76,7 @@ export interface KeycloakErrorContext {
   tokenUrl: string;
   realm: string;
   clientId: string;
-  clientAuth: 'post' | 'basic' | 'github-oidc';
-  /** The claims of the client assertion sent with client-auth: github-oidc. */
+  /** The claims of the client assertion sent with client-auth: github-oidc; undefined for any other client authentication. */
   assertion: TokenClaims | undefined;
   /** The `iss` claim of the refresh token that was sent, when readable. */
   tokenIssuer: string | undefined;
@@ -100,7 +99,7 @@ export function classifyAnswer(answer: HttpAnswer, context: KeycloakErrorContext
     new KeycloakError(kind, `Keycloak refused ${context.attempted} (${quoted}): ${text}`, status);
 
   if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
-  if (context.clientAuth === 'github-oidc' && oauth !== undefined && (status === 400 || status === 401)) {
+  if (context.assertion !== undefined && oauth !== undefined && (status === 400 || status === 401)) {
     return classifyAssertionRefusal(oauth, context, fail);
   }
   if (/not allowed for direct access grants/i.test(oauth?.description ?? '')) {

@@ -1,36 +1,43 @@
 // Requests to Keycloak: the client's credentials added to every attempt, the
 // retry rules of retry.ts within timeout-seconds, and every refusal explained.
-// Pure apart from the injected transport, OIDC token fetch, clock, sleep and
-// randomness, so tests drive it with fakes and never wait.
-import type { ActionInputs } from '../inputs.js';
+// Pure apart from the injected transport, client authentication, clock, sleep
+// and randomness, so tests drive it with fakes and never wait.
 import { readClaims } from '../jwt-claims.js';
-import type { RetryDeps } from './retry.js';
-import { withRetries } from './retry.js';
 import type { HttpAnswer, SendForm } from '../transport.js';
 import { TransportError, isSuccess } from '../transport.js';
-import type { ClientAuthentication, CredentialFacts, FetchIdToken } from './client-auth/index.js';
-import { clientAuthentication } from './client-auth/index.js';
+import type { ClientAuthentication, CredentialFacts } from './client-auth/index.js';
 import { realmUrl, tokenEndpoint } from './endpoint.js';
 import type { TokenGrant } from './grants/token-grant.js';
 import { KeycloakError, classifyAnswer, classifyTransportError } from './keycloak-error.js';
+import type { RetryDeps, RetryPolicy } from './retry.js';
+import { withRetries } from './retry.js';
 import type { TokenResult } from './token-result.js';
 import { parseTokenResponse } from './token-result.js';
 
+/** Where and as which client the action talks to Keycloak, and how patiently: one per run. */
+export interface KeycloakConnection extends RetryPolicy {
+  /** Base URL without trailing slash, including a legacy `/auth` path when given. */
+  keycloakUrl: string;
+  realm: string;
+  clientId: string;
+  auth: ClientAuthentication;
+  /** timeout-seconds: what one grant or introspection may take, retries included. */
+  timeoutMs: number;
+}
+
 export interface KeycloakDeps extends RetryDeps {
   send: SendForm;
-  /** The runner's OIDC token, for client-auth: github-oidc. */
-  fetchIdToken?: FetchIdToken;
 }
 
 /** One grant at the token endpoint, retried where that cannot burn a token. */
-export async function requestTokens(grant: TokenGrant, inputs: ActionInputs, deps: KeycloakDeps): Promise<TokenResult> {
-  const auth = clientAuthentication(inputs, deps.fetchIdToken);
-  const policy = grant.resendable ? { ...inputs, retryAfterSend: true } : inputs;
-  const url = tokenEndpoint(inputs.keycloakUrl, inputs.realm);
+export async function requestTokens(grant: TokenGrant, connection: KeycloakConnection, deps: KeycloakDeps): Promise<TokenResult> {
+  const policy = grant.resendable ? { ...connection, retryAfterSend: true } : connection;
+  const url = tokenEndpoint(connection.keycloakUrl, connection.realm);
   return withRetries(policy, deps, async (timeoutMs, requestedAt) => {
-    const { answer, facts } = await sendToKeycloak({ url, form: grant.form(), attempted: grant.attempted }, auth, inputs, deps.send, timeoutMs);
+    const request = { url, form: grant.form(), attempted: grant.attempted, presented: grant.presented };
+    const { answer, facts } = await sendToKeycloak(request, connection, deps.send, timeoutMs);
     const result = parseTokenResponse(answer.body, grant.presented, requestedAt, grant.type);
-    if (!auth.namesClient) expectIssuedTo(result, inputs.clientId, facts);
+    if (!connection.auth.namesClient) expectIssuedTo(result, connection.clientId, facts);
     return result;
   });
 }
@@ -41,6 +48,8 @@ export interface KeycloakRequest {
   form: URLSearchParams;
   /** What Keycloak refused, for an error message. */
   attempted: string;
+  /** The refresh token the request carries ('' for a login): its issuer explains a refusal. */
+  presented: string;
 }
 
 /**
@@ -49,30 +58,28 @@ export interface KeycloakRequest {
  */
 export async function sendToKeycloak(
   request: KeycloakRequest,
-  auth: ClientAuthentication,
-  inputs: ActionInputs,
+  connection: KeycloakConnection,
   send: SendForm,
   timeoutMs: number,
 ): Promise<{ answer: HttpAnswer; facts: CredentialFacts }> {
   const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
-  const facts = await auth.authenticate({ form: request.form, headers });
+  const facts = await connection.auth.authenticate({ form: request.form, headers });
   let answer: HttpAnswer;
   try {
     answer = await send({ url: request.url, headers, body: request.form.toString() }, timeoutMs);
   } catch (error) {
-    if (error instanceof TransportError) throw classifyTransportError(error, inputs.timeoutMs);
+    if (error instanceof TransportError) throw classifyTransportError(error, connection.timeoutMs);
     throw error;
   }
   if (isSuccess(answer)) return { answer, facts };
   throw classifyAnswer(answer, {
     attempted: request.attempted,
     tokenUrl: request.url,
-    realm: inputs.realm,
-    clientId: inputs.clientId,
-    clientAuth: inputs.clientAuth,
+    realm: connection.realm,
+    clientId: connection.clientId,
     assertion: facts.assertion,
-    tokenIssuer: readClaims(inputs.refreshToken)?.iss,
-    realmUrl: realmUrl(inputs.keycloakUrl, inputs.realm),
+    tokenIssuer: readClaims(request.presented)?.iss,
+    realmUrl: realmUrl(connection.keycloakUrl, connection.realm),
   });
 }
 

@@ -8,7 +8,6 @@ const context: KeycloakErrorContext = {
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
-  clientAuth: 'post',
   assertion: undefined,
   tokenIssuer: 'https://sso.example.com/realms/test',
   realmUrl: 'https://sso.example.com/realms/test',
@@ -179,7 +178,6 @@ describe('retry classes', () => {
 describe('classifyAnswer with client-auth: github-oidc (Keycloak 26.7.3 and 26.4.7 answers)', () => {
   const oidc: KeycloakErrorContext = {
     ...context,
-    clientAuth: 'github-oidc',
     assertion: { iss: 'https://token.actions.githubusercontent.com', sub: 'repo:acme/pipeline:ref:refs/heads/dev', aud: ['https://sso.example.com/realms/test'] },
   };
   const refused = (status: number, error: string, description: string) =>
