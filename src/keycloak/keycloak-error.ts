@@ -1,4 +1,5 @@
-// Explains a failed refresh in Keycloak's terms. Pure: it sees the HTTP answer
+// Explains Keycloak's refusals (of a refresh, a login, an introspection) and
+// answers it cannot use, in Keycloak's terms. Pure: it sees the HTTP answer
 // (or the transport failure) and what was asked, and returns one line that says
 // what went wrong and what to do. Only Keycloak's `error` and
 // `error_description` are quoted, shortened; a raw body is never repeated.

@@ -26,9 +26,10 @@ export function assumeRoleRequest(role: RoleRequest, webIdentityToken: string): 
 }
 
 // RoleSessionName: 2 to 64 of [\w+=,.@-] (AWS's rule; RGW refuses a single character).
+const SESSION_NAME_CHARS = String.raw`\w+=,.@-`;
 const MAX_SESSION_NAME = 64;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const NOT_SESSION_NAME_CHARS = /[^\w+=,.@-]/g;
+const SESSION_NAME = new RegExp(`^[${SESSION_NAME_CHARS}]{2,${MAX_SESSION_NAME}}$`);
+const NOT_SESSION_NAME_CHARS = new RegExp(`[^${SESSION_NAME_CHARS}]`, 'g');
 
 export function isValidSessionName(name: string): boolean {
   return SESSION_NAME.test(name);
