@@ -2,9 +2,10 @@
 // CAs this process trusts (Node's bundled ones, plus NODE_EXTRA_CA_CERTS when
 // set). Certificate checks stay on: there is no switch to skip them.
 // node:crypto and node:tls are loaded when a certificate is given, not when
-// the bundle starts (they cost about a sixth of a bare Node's start-up).
+// the bundle starts, which they would slow down (`npm run benchmark --
+// --startup-only` measures the start-up).
 import { readFileSync } from 'node:fs';
-import { InputError } from './inputs.js';
+import { InputError } from './input-values.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

@@ -2,9 +2,9 @@
 // so that a workflow can branch on it (`if: failure() && steps.x.outputs.failure-kind == ...`).
 import { GitHubOidcError } from './github/oidc-token.js';
 import { SecretUpdateError } from './github/github-secret.js';
-import { InputError } from './inputs.js';
-import type { FailureKind } from './keycloak/refresh-error.js';
-import { RefreshError } from './keycloak/refresh-error.js';
+import { InputError } from './input-values.js';
+import type { FailureKind } from './keycloak/keycloak-error.js';
+import { KeycloakError } from './keycloak/keycloak-error.js';
 import type { StsFailureKind } from './s3/sts-error.js';
 import { StsError } from './s3/sts-error.js';
 
@@ -20,7 +20,7 @@ export type StepFailureKind =
   | 'unexpected';
 
 export function describeFailure(error: unknown): { kind: StepFailureKind; message: string } {
-  if (error instanceof RefreshError) return { kind: error.kind, message: error.message };
+  if (error instanceof KeycloakError) return { kind: error.kind, message: error.message };
   if (error instanceof StsError) return { kind: error.kind, message: error.message };
   if (error instanceof InputError) return { kind: 'input', message: error.message };
   if (error instanceof GitHubOidcError) return { kind: 'github-oidc-unavailable', message: error.message };

@@ -6,17 +6,20 @@ import { idTokenFetcher } from './github/oidc-token.js';
 import type { SecretTarget } from './github/github-secret.js';
 import { updateSecret } from './github/github-secret.js';
 import { sealForGitHub } from './github/sealed-box.js';
-import type { ActionInputs, S3Role } from './inputs.js';
-import { InputError, SECRET_INPUTS, parseInputs } from './inputs.js';
+import { secretTarget } from './github/secret-inputs.js';
+import type { ActionInputs } from './inputs.js';
+import { SECRET_INPUTS, parseInputs } from './inputs.js';
 import { checkToken, judge } from './keycloak/check.js';
 import { clientAuthentication } from './keycloak/client-auth/index.js';
 import { tokenEndpoint } from './keycloak/endpoint.js';
-import type { KeycloakDeps, RetryNotice } from './keycloak/exchange.js';
+import type { KeycloakConnection, KeycloakDeps } from './keycloak/keycloak-request.js';
+import type { RetryNotice } from './keycloak/retry.js';
 import { obtainTokens } from './keycloak/obtain-tokens.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
 import { STATE_TOKEN_FILE, mask, publish, publishCheck, publishCredentials } from './publish.js';
 import { assumeRole } from './s3/assume-role.js';
+import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import { sendForm, sendRequest } from './transport.js';
@@ -42,26 +45,25 @@ async function mainStep(): Promise<void> {
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
   for (const warning of warnings) core.warning(warning);
   trustCertificates(readCaCertificates(inputs.caCertificate));
+  const connection = keycloakConnection(inputs);
   const deps: KeycloakDeps = {
     send: sendForm,
-    // Checked before any request: without id-token permission nothing is sent to Keycloak.
-    fetchIdToken: inputs.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, fetchMaskedIdToken) : undefined,
     onRetry: ({ attempt, delayMs, error }: RetryNotice) =>
       core.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
   };
-  const { description } = clientAuthentication(inputs, deps.fetchIdToken);
-  core.debug(`Token endpoint ${tokenEndpoint(inputs.keycloakUrl, inputs.realm)}, ${description}, mode ${inputs.mode}`);
+  core.debug(`Token endpoint ${tokenEndpoint(connection.keycloakUrl, connection.realm)}, ${connection.auth.description}, mode ${inputs.mode}`);
   // Known before the refresh: a rotated token must not be lost to a missing setting.
-  const target = secretTarget(inputs);
+  const target = inputs.updateSecret && secretTarget(inputs.updateSecret, process.env);
+  const { tokens } = inputs;
   let result: TokenResult | undefined;
   if (inputs.mode === 'check') {
-    const check = await checkToken(inputs, deps);
+    const check = await checkToken({ method: inputs.check.method, refreshToken: tokens.refreshToken, scope: tokens.scope }, connection, deps);
     result = check.refreshed;
-    await publishCheck(inputs, check, judge(check, inputs, new Date()));
+    await publishCheck(inputs, check, judge(check, inputs.check, new Date()));
   } else {
     const onFallback = (reason: string) =>
-      core.warning(`${reason} Logging in with fallback: ${inputs.fallback} instead; store the new refresh-token output as the secret.`);
-    result = await obtainTokens(inputs, { ...deps, onFallback });
+      core.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; store the new refresh-token output as the secret.`);
+    result = await obtainTokens(tokens, connection, { ...deps, onFallback });
     await publish(inputs, result);
   }
   if (target && result) await storeNewRefreshToken(target, inputs, result);
@@ -69,9 +71,16 @@ async function mainStep(): Promise<void> {
   if (inputs.s3Role && result) await assumeS3Role(inputs, inputs.s3Role, result);
 }
 
+/** The client authenticates the same way for every request of the run. */
+function keycloakConnection({ connection, client }: ActionInputs): KeycloakConnection {
+  // Checked before any request: without id-token permission nothing is sent to Keycloak.
+  const fetchIdToken = client.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, fetchMaskedIdToken) : undefined;
+  return { ...connection, clientId: client.clientId, auth: clientAuthentication(client, fetchIdToken) };
+}
+
 async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenResult): Promise<void> {
   const roleSessionName = role.roleSessionName ?? defaultSessionName(process.env);
-  const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, inputs.clientId, inputs.timeoutMs, { send: sendRequest });
+  const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, inputs.client.clientId, inputs.connection.timeoutMs, { send: sendRequest });
   await publishCredentials(inputs, role, roleSessionName, credentials);
 }
 
@@ -82,18 +91,8 @@ async function fetchMaskedIdToken(audience: string): Promise<string> {
   return token;
 }
 
-function secretTarget(inputs: ActionInputs): SecretTarget | undefined {
-  if (inputs.updateSecret === undefined) return undefined;
-  const repository = process.env.GITHUB_REPOSITORY ?? '';
-  if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-    throw new InputError('update-secret', 'needs GITHUB_REPOSITORY (owner/name), which the runner sets');
-  }
-  const { name, environment, githubToken } = inputs.updateSecret;
-  return { apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', repository, environment, name, token: githubToken };
-}
-
 async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, result: TokenResult): Promise<void> {
-  if (result.refreshToken === '' || result.refreshToken === inputs.refreshToken) {
+  if (result.refreshToken === '' || result.refreshToken === inputs.tokens.refreshToken) {
     core.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
     return;
   }

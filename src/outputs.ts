@@ -2,7 +2,10 @@
 // job summary rows. Pure; publish.ts hands these to the runner.
 import type { CheckResult, Verdict } from './keycloak/check.js';
 import { formatDuration, formatInstant } from './duration.js';
-import type { ActionInputs, S3Role } from './inputs.js';
+import type { SecretUpdate } from './github/secret-inputs.js';
+import type { ActionInputs } from './inputs.js';
+import type { Rotation } from './keycloak/connection-inputs.js';
+import type { S3Role } from './s3/role-inputs.js';
 import type { TemporaryCredentials } from './s3/sts-response.js';
 import type { TokenResult } from './keycloak/token-result.js';
 
@@ -45,9 +48,9 @@ export function envExports(result: TokenResult): Record<string, string> {
 /** Rows for the job summary: never a token. */
 export function summaryRows(inputs: ActionInputs, result: TokenResult): [string, string][] {
   return [
-    ['Keycloak', inputs.keycloakUrl],
-    ['Realm', inputs.realm],
-    ['Client', inputs.clientId],
+    ['Keycloak', inputs.connection.keycloakUrl],
+    ['Realm', inputs.connection.realm],
+    ['Client', inputs.client.clientId],
     ['Grant', result.grant === 'refresh_token' ? 'refresh_token' : `${result.grant} (fallback: the stored refresh token was not used)`],
     ['Token type', result.tokenType],
     ['Scope', result.scope ?? '(not returned)'],
@@ -117,15 +120,16 @@ export function checkOutputs(result: CheckResult, verdict: Verdict): Record<stri
 
 /** The nightly check's table on the run page: never a token. */
 export function checkSummaryRows(inputs: ActionInputs, result: CheckResult, verdict: Verdict): [string, string][] {
+  const { minValiditySeconds, warnValiditySeconds } = inputs.check;
   const thresholds = [
-    inputs.minValiditySeconds === undefined ? '' : `fail below ${formatDuration(inputs.minValiditySeconds)}`,
-    inputs.warnValiditySeconds === undefined ? '' : `warn below ${formatDuration(inputs.warnValiditySeconds)}`,
+    minValiditySeconds === undefined ? '' : `fail below ${formatDuration(minValiditySeconds)}`,
+    warnValiditySeconds === undefined ? '' : `warn below ${formatDuration(warnValiditySeconds)}`,
   ].filter((t) => t !== '');
   return [
     ['Result', verdict.level === 'ok' ? 'valid' : verdict.level === 'warning' ? 'valid, expiring soon' : 'NOT valid'],
-    ['Keycloak', inputs.keycloakUrl],
-    ['Realm', inputs.realm],
-    ['Client', result.client ?? inputs.clientId],
+    ['Keycloak', inputs.connection.keycloakUrl],
+    ['Realm', inputs.connection.realm],
+    ['Client', result.client ?? inputs.client.clientId],
     ['Checked by', result.method === 'introspect' ? 'token introspection (the token is not used)' : 'a refresh (the token was used; its idle timer restarted)'],
     ['Active', result.active ? 'yes' : 'no'],
     ['Token kind', result.kind ?? 'unknown'],
@@ -142,12 +146,12 @@ export function checkSummaryRows(inputs: ActionInputs, result: CheckResult, verd
  * when the realm revokes used tokens (rotation: on), and then the user must
  * act unless update-secret stores the new one.
  */
-export function rotationNotice(inputs: Pick<ActionInputs, 'rotation' | 'updateSecret'>): { mustAct: boolean; message: string } {
-  if (inputs.rotation === 'off') {
+export function rotationNotice(rotation: Rotation, updateSecret: SecretUpdate | undefined): { mustAct: boolean; message: string } {
+  if (rotation === 'off') {
     return { mustAct: false, message: 'Keycloak issued a new refresh token, as it does on every refresh; with rotation: off the stored one keeps working.' };
   }
-  if (inputs.updateSecret !== undefined) {
-    return { mustAct: false, message: `Keycloak issued a new refresh token and used up the stored one (rotation: on); update-secret stores the new one in ${inputs.updateSecret.name}.` };
+  if (updateSecret !== undefined) {
+    return { mustAct: false, message: `Keycloak issued a new refresh token and used up the stored one (rotation: on); update-secret stores the new one in ${updateSecret.name}.` };
   }
   return {
     mustAct: true,

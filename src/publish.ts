@@ -2,7 +2,8 @@
 // Everything that talks to the runner through @actions/core lives here and in main.ts.
 import * as core from '@actions/core';
 import type { CheckResult, Verdict } from './keycloak/check.js';
-import type { ActionInputs, S3Role } from './inputs.js';
+import type { ActionInputs } from './inputs.js';
+import type { S3Role } from './s3/role-inputs.js';
 import type { TemporaryCredentials } from './s3/sts-response.js';
 import {
   checkOutputs,
@@ -60,7 +61,7 @@ export async function publishCredentials(inputs: ActionInputs, role: S3Role, ses
   mask(credentialSecrets(credentials));
   const outputs = credentialOutputs(credentials);
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
-  if (inputs.exportEnv) {
+  if (inputs.publishing.exportEnv) {
     for (const [name, value] of Object.entries(credentialEnv(credentials, role, process.env))) core.exportVariable(name, value);
   }
   const until = credentials.expiration === undefined ? '' : ` until ${outputs['aws-expiration']}`;
@@ -72,17 +73,17 @@ function publishTokens(inputs: ActionInputs, result: TokenResult): void {
   mask(secretValues(result));
   // Outputs first: if anything after this fails, a rotated refresh token is not lost.
   for (const [name, value] of Object.entries(stepOutputs(result))) core.setOutput(name, value);
-  core.setOutput('access-token-file', inputs.tokenFile ? writeAccessTokenFile(result.accessToken) : '');
-  if (inputs.exportEnv) {
+  core.setOutput('access-token-file', inputs.publishing.tokenFile ? writeAccessTokenFile(result.accessToken) : '');
+  if (inputs.publishing.exportEnv) {
     for (const [name, value] of Object.entries(envExports(result))) core.exportVariable(name, value);
   }
   if (result.rotated) {
-    const notice = rotationNotice(inputs);
+    const notice = rotationNotice(inputs.connection.rotation, inputs.updateSecret);
     if (notice.mustAct) core.warning(notice.message);
     else core.debug(notice.message);
   }
   const how = result.grant === 'refresh_token' ? 'Refreshed tokens' : `Logged in with the ${result.grant} grant`;
-  core.info(`${how} for client '${inputs.clientId}' in realm '${inputs.realm}'.`);
+  core.info(`${how} for client '${inputs.client.clientId}' in realm '${inputs.connection.realm}'.`);
 }
 
 function writeAccessTokenFile(accessToken: string): string {

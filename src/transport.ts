@@ -1,6 +1,6 @@
 // Sends one request (a form POST to Keycloak, JSON to GitHub's API) with
 // @actions/http-client, which honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. It
-// never retries (refresh.ts decides that) and never follows redirects: a
+// never retries (keycloak/retry.ts decides that) and never follows redirects: a
 // redirect would carry the credentials to wherever the Location points.
 import { HttpClient } from '@actions/http-client';
 
@@ -21,6 +21,10 @@ export interface HttpAnswer {
 
 export type SendForm = (request: FormRequest, timeoutMs: number) => Promise<HttpAnswer>;
 
+export function isSuccess(answer: HttpAnswer): boolean {
+  return answer.status >= 200 && answer.status < 300;
+}
+
 /** A request that produced no HTTP answer. `code` is Node's error code, or TIMEOUT / BODY_TOO_LARGE. */
 export class TransportError extends Error {
   constructor(
@@ -31,6 +35,11 @@ export class TransportError extends Error {
     super(`${code} from ${url}`);
     this.name = 'TransportError';
   }
+}
+
+/** Whether a TransportError's code says the server's certificate was not trusted (or TLS failed). */
+export function isTlsErrorCode(code: string): boolean {
+  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
 }
 
 /** Token responses are a few kB; anything this large is not Keycloak talking. */
@@ -58,7 +67,7 @@ export const sendRequest: SendRequest = async (request, timeoutMs) => {
     timer = setTimeout(() => reject(new TransportError('TIMEOUT', request.url, timeoutMs)), timeoutMs);
   });
   try {
-    return await Promise.race([exchange(client, request, timeoutMs), deadline]);
+    return await Promise.race([roundTrip(client, request, timeoutMs), deadline]);
   } catch (error) {
     throw asTransportError(error, request.url, timeoutMs);
   } finally {
@@ -66,7 +75,7 @@ export const sendRequest: SendRequest = async (request, timeoutMs) => {
   }
 };
 
-async function exchange(client: HttpClient, request: HttpRequest, timeoutMs: number): Promise<HttpAnswer> {
+async function roundTrip(client: HttpClient, request: HttpRequest, timeoutMs: number): Promise<HttpAnswer> {
   const response = await client.request(request.method, request.url, request.method === 'GET' ? null : request.body, request.headers);
   const message = response.message;
   const chunks: Buffer[] = [];

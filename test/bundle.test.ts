@@ -131,7 +131,7 @@ describe('dist/index.js', () => {
     const run = await runAction(inputs(), { debug: true });
     expect(run.exitCode).toBe(1);
     expect(visibleLog(run)).toContain('::debug::Token endpoint http://127.0.0.1');
-    expect(visibleLog(run)).toMatch(/::debug::RefreshError: /);
+    expect(visibleLog(run)).toMatch(/::debug::KeycloakError: /);
     expectNoLeaks(run, [sentRefresh, clientSecret]);
   });
 });

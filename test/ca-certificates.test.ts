@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCaCertificates } from '../src/ca-certificates.js';
-import { InputError } from '../src/inputs.js';
+import { InputError } from '../src/input-values.js';
 import type { TestCa } from './support/test-ca.js';
 import { makeTestCa } from './support/test-ca.js';
 

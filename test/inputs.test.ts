@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError, parseInputs } from '../src/inputs.js';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../src/input-values.js';
+import type { ActionInputs } from '../src/inputs.js';
+import { parseInputs } from '../src/inputs.js';
 
 const valid: Record<string, string> = {
   'keycloak-url': 'https://sso.example.com',
@@ -10,37 +15,69 @@ const valid: Record<string, string> = {
 
 const parse = (overrides: Record<string, string>) => parseInputs((name) => ({ ...valid, ...overrides })[name] ?? '');
 
+// What GitHub's runner passes: every action.yml default, whether the workflow set the input or not.
+const action = parseYaml(readFileSync(join(import.meta.dirname, '..', 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { description: string; default?: string }>;
+};
+const actionDefaults = Object.fromEntries(
+  Object.entries(action.inputs).flatMap(([name, input]) => (input.default ? [[name, input.default] as const] : [])),
+);
+const asRunnerPasses = (inputs: Record<string, string>) => parseInputs((name) => inputs[name] ?? actionDefaults[name] ?? '');
+
+// Each input that has an action.yml default, read back from the parsed inputs as the text that default is.
+const parsedAsInputText: Record<string, (inputs: ActionInputs) => string> = {
+  mode: (inputs) => inputs.mode,
+  // auto: introspection for a confidential client, a refresh for a public one (valid is public).
+  'check-method': (inputs) => (inputs.check.method === 'refresh' ? 'auto' : inputs.check.method),
+  'client-auth': (inputs) => inputs.client.clientAuth,
+  fallback: (inputs) => inputs.tokens.fallback,
+  'timeout-seconds': (inputs) => String(inputs.connection.timeoutMs / 1000),
+  retries: (inputs) => String(inputs.connection.retries),
+  'retry-after-send': (inputs) => String(inputs.connection.retryAfterSend),
+  rotation: (inputs) => inputs.connection.rotation,
+  'export-env': (inputs) => String(inputs.publishing.exportEnv),
+  'token-file': (inputs) => String(inputs.publishing.tokenFile),
+};
+
+const describedDefault = (name: string) => action.inputs[name]?.description.match(/Default: ([^.]+)\./)?.[1];
+
 describe('parseInputs', () => {
-  it('applies the documented defaults', () => {
-    expect(parse({})).toEqual({
-      inputs: {
-        mode: 'refresh',
-        checkMethod: 'refresh',
-        minValiditySeconds: undefined,
-        warnValiditySeconds: undefined,
-        keycloakUrl: 'https://sso.example.com',
-        realm: 'test',
-        clientId: 'ceph-s3',
-        clientSecret: undefined,
-        clientAuth: 'post',
-          oidcAudience: undefined,
-        refreshToken: 'eyJ.refresh.token',
-        fallback: 'none',
-        username: undefined,
-        password: undefined,
-        scope: undefined,
-        timeoutMs: 15_000,
-        exportEnv: false,
-        tokenFile: false,
-        retries: 2,
-        retryAfterSend: false,
-          rotation: 'off',
-        caCertificate: '',
-        updateSecret: undefined,
-          s3Role: undefined,
-      },
-      warnings: [],
-    });
+  it('applies the documented defaults: every action.yml default', () => {
+    expect(Object.keys(parsedAsInputText).sort()).toEqual(Object.keys(actionDefaults).sort());
+    const { inputs, warnings } = asRunnerPasses(valid);
+    for (const [name, readBack] of Object.entries(parsedAsInputText)) expect([name, readBack(inputs)]).toEqual([name, actionDefaults[name]]);
+    // The same when the runner passes nothing (core.getInput outside a runner): code and action.yml agree.
+    expect(parse({}).inputs).toEqual(inputs);
+    expect(inputs).toMatchObject({ check: { minValiditySeconds: undefined, warnValiditySeconds: undefined }, updateSecret: undefined, s3Role: undefined });
+    expect(warnings).toEqual([]);
+  });
+
+  it("applies the defaults that action.yml's descriptions state for inputs that only apply with another", () => {
+    const { inputs } = asRunnerPasses({ ...valid, 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': 'https://rgw.example.com' });
+    expect(describedDefault('role-duration-seconds')).toBe('3600');
+    expect(inputs.s3Role?.durationSeconds).toBe(Number(describedDefault('role-duration-seconds')));
+    expect(describedDefault('s3-endpoint')).toBe('sts-endpoint');
+    expect(inputs.s3Role?.s3Endpoint).toBe(inputs.s3Role?.stsEndpoint);
+    expect(inputs.s3Role?.roleSessionName).toBeUndefined();
+    const oidc = asRunnerPasses({ ...valid, 'client-auth': 'github-oidc' }).inputs;
+    expect(action.inputs['oidc-audience']?.description).toContain("Default: the realm's issuer URL, {keycloak-url}/realms/{realm}");
+    expect(oidc.client.oidcAudience).toBe('https://sso.example.com/realms/test');
+  });
+
+  // Every input with a non-empty action.yml default must be valid in every mode (inputs.ts).
+  it.each<[string, Record<string, string>]>([
+    ['refresh', {}],
+    ['check', { mode: 'check' }],
+    ['check, confidential client', { mode: 'check', 'client-secret': 's' }],
+    ['fallback password', { fallback: 'password', username: 'ci-bot', password: 'pw', 'refresh-token': '' }],
+    ['fallback client-credentials', { fallback: 'client-credentials', 'client-secret': 's', 'refresh-token': '' }],
+    ['client-auth github-oidc', { 'client-auth': 'github-oidc', 'refresh-token': '' }],
+    ['role-arn and sts-endpoint', { 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': 'https://rgw.example.com' }],
+    ['token-file', { 'token-file': 'true' }],
+    ['export-env', { 'export-env': 'true' }],
+    ['update-secret and github-token', { 'update-secret': 'KC_REFRESH', 'github-token': 'ghp' }],
+  ])('parses %s with the required inputs and every action.yml default', (_, inputs) => {
+    expect(() => asRunnerPasses({ ...valid, ...inputs })).not.toThrow();
   });
 
   it('reads every optional input', () => {
@@ -55,14 +92,10 @@ describe('parseInputs', () => {
       'retry-after-send': 'true',
     });
     expect(inputs).toMatchObject({
-      clientSecret: 's3cr3t value',
-      clientAuth: 'basic',
-      scope: 'openid profile',
-      timeoutMs: 2500,
-      exportEnv: true,
-      tokenFile: true,
-      retries: 0,
-      retryAfterSend: true,
+      client: { clientSecret: 's3cr3t value', clientAuth: 'basic' },
+      tokens: { scope: 'openid profile' },
+      connection: { timeoutMs: 2500, retries: 0, retryAfterSend: true },
+      publishing: { exportEnv: true, tokenFile: true },
     });
   });
 
@@ -72,18 +105,16 @@ describe('parseInputs', () => {
     ['https://sso.example.com/auth///', 'https://sso.example.com/auth'],
     ['  http://localhost:8080  ', 'http://localhost:8080'],
   ])('normalises keycloak-url %j to %j', (raw, expected) => {
-    expect(parse({ 'keycloak-url': raw }).inputs.keycloakUrl).toBe(expected);
+    expect(parse({ 'keycloak-url': raw }).inputs.connection.keycloakUrl).toBe(expected);
   });
 
   it('reads check mode, resolving check-method auto by client type', () => {
     expect(parse({ mode: 'check', 'min-validity': '1d', 'warn-validity': '7d' }).inputs).toMatchObject({
       mode: 'check',
-      checkMethod: 'refresh',
-      minValiditySeconds: 86_400,
-      warnValiditySeconds: 604_800,
+      check: { method: 'refresh', minValiditySeconds: 86_400, warnValiditySeconds: 604_800 },
     });
-    expect(parse({ mode: 'check', 'client-secret': 's' }).inputs.checkMethod).toBe('introspect');
-    expect(parse({ mode: 'check', 'client-secret': 's', 'check-method': 'refresh' }).inputs.checkMethod).toBe('refresh');
+    expect(parse({ mode: 'check', 'client-secret': 's' }).inputs.check.method).toBe('introspect');
+    expect(parse({ mode: 'check', 'client-secret': 's', 'check-method': 'refresh' }).inputs.check.method).toBe('refresh');
   });
 
   it('reads where to store a new refresh token', () => {
@@ -96,14 +127,14 @@ describe('parseInputs', () => {
 
   it('reads the fallback, and lets it stand in for a missing refresh token', () => {
     const { inputs } = parse({ fallback: 'password', username: 'ci-bot', password: 'pw', 'refresh-token': '' });
-    expect(inputs).toMatchObject({ fallback: 'password', username: 'ci-bot', password: 'pw', refreshToken: '' });
-    expect(parse({ fallback: 'client-credentials', 'client-secret': 's', 'refresh-token': '' }).inputs.refreshToken).toBe('');
+    expect(inputs.tokens).toEqual({ fallback: 'password', username: 'ci-bot', password: 'pw', refreshToken: '', scope: undefined });
+    expect(parse({ fallback: 'client-credentials', 'client-secret': 's', 'refresh-token': '' }).inputs.tokens.refreshToken).toBe('');
   });
 
   it('reads client-auth github-oidc: the realm issuer as audience, and no refresh token needed', () => {
     const { inputs } = parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'refresh-token': '' });
-    expect(inputs).toMatchObject({ clientAuth: 'github-oidc', oidcAudience: 'https://sso.example.com/realms/test', refreshToken: '', checkMethod: 'introspect' });
-    expect(parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'https://sso/realms/x' }).inputs.oidcAudience).toBe('https://sso/realms/x');
+    expect(inputs).toMatchObject({ client: { clientAuth: 'github-oidc', oidcAudience: 'https://sso.example.com/realms/test' }, tokens: { refreshToken: '' }, check: { method: 'introspect' } });
+    expect(parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'https://sso/realms/x' }).inputs.client.oidcAudience).toBe('https://sso/realms/x');
     // A check needs the stored token: github-oidc does not stand in for it there.
     expect(() => parse({ 'client-auth': 'github-oidc', 'client-secret': '', 'refresh-token': '', mode: 'check' })).toThrow(/Input 'refresh-token' is empty/);
   });
@@ -123,7 +154,7 @@ describe('parseInputs', () => {
   });
 
   it('trims surrounding whitespace of the token, as core.getInput does', () => {
-    expect(parse({ 'refresh-token': '  abc.def  \n' }).inputs.refreshToken).toBe('abc.def');
+    expect(parse({ 'refresh-token': '  abc.def  \n' }).inputs.tokens.refreshToken).toBe('abc.def');
   });
 
   it('warns, without failing, when the URL is plain http to another host', () => {

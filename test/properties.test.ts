@@ -2,9 +2,10 @@
 // core answers with a result or a classified error, never a crash.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError, parseInputs } from '../src/inputs.js';
+import { InputError } from '../src/input-values.js';
+import { parseInputs } from '../src/inputs.js';
 import { readClaims } from '../src/jwt-claims.js';
-import { RefreshError, classifyAnswer } from '../src/keycloak/refresh-error.js';
+import { KeycloakError, classifyAnswer } from '../src/keycloak/keycloak-error.js';
 import { parseTokenResponse } from '../src/keycloak/token-result.js';
 
 const requestedAt = new Date('2026-11-26T00:00:00Z');
@@ -13,7 +14,6 @@ const context = {
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
-  clientAuth: 'post' as const,
   assertion: undefined,
   tokenIssuer: undefined,
   realmUrl: 'https://sso.example.com/realms/test',
@@ -37,7 +37,7 @@ const tokenBody = fc.oneof(
 );
 
 describe('properties', () => {
-  it('parseTokenResponse returns a token result or throws a RefreshError', () => {
+  it('parseTokenResponse returns a token result or throws a KeycloakError', () => {
     fc.assert(
       fc.property(tokenBody, fc.string(), (body, sent) => {
         try {
@@ -47,7 +47,7 @@ describe('properties', () => {
           // Every date must survive the ISO formatting the outputs use.
           for (const date of [result.expiresAt, result.refreshExpiresAt]) if (date) expect(() => date.toISOString()).not.toThrow();
         } catch (error) {
-          expect(error).toBeInstanceOf(RefreshError);
+          expect(error).toBeInstanceOf(KeycloakError);
         }
       }),
       { numRuns: 500 },
@@ -58,7 +58,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 599 }), tokenBody, fc.string(), (status, body, contentType) => {
         const error = classifyAnswer({ status, contentType, body }, context);
-        expect(error).toBeInstanceOf(RefreshError);
+        expect(error).toBeInstanceOf(KeycloakError);
         expect(error.message).not.toMatch(/[\r\n]/);
         expect(error.message.length).toBeLessThan(700);
       }),

@@ -2,7 +2,8 @@
 // secret it came from, through GitHub's REST API: read the public key, seal
 // the value to it, PUT it. Pure apart from the injected transport and sealing.
 import type { HttpAnswer, SendRequest } from '../transport.js';
-import { TransportError } from '../transport.js';
+import { withoutTrailingSlashes } from '../text.js';
+import { TransportError, isSuccess } from '../transport.js';
 
 export interface SecretTarget {
   apiUrl: string;
@@ -47,7 +48,7 @@ export async function updateSecret(target: SecretTarget, value: string, send: Se
 }
 
 function secretsUrl(target: SecretTarget): string {
-  const repo = `${target.apiUrl.replace(/\/+$/, '')}/repos/${target.repository}`;
+  const repo = `${withoutTrailingSlashes(target.apiUrl)}/repos/${target.repository}`;
   return target.environment === undefined
     ? `${repo}/actions/secrets`
     : `${repo}/environments/${encodeURIComponent(target.environment)}/secrets`;
@@ -69,7 +70,7 @@ async function call(target: SecretTarget, send: SendRequest, request: Parameters
     const code = error instanceof TransportError ? error.code : 'REQUEST_FAILED';
     throw new SecretUpdateError(target, `the GitHub API at ${new URL(request.url).host} did not answer (${code}).`);
   }
-  if (answer.status >= 200 && answer.status < 300) return answer;
+  if (isSuccess(answer)) return answer;
   throw new SecretUpdateError(target, explainStatus(answer.status, request.method));
 }
 

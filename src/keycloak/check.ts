@@ -2,15 +2,15 @@
 // Introspection asks without using the token up; a refresh proves it by use
 // (and keeps an idle offline session alive). Pure apart from the injected transport.
 import { formatDuration, formatInstant } from '../duration.js';
-import type { ActionInputs, CheckMethod } from '../inputs.js';
 import { claimDate, claimsOf, readClaims } from '../jwt-claims.js';
-import { clientAuthentication } from './client-auth/index.js';
+import type { CheckInputs, CheckMethod } from './check-inputs.js';
 import { realmUrl } from './endpoint.js';
-import type { KeycloakDeps } from './exchange.js';
-import { requestTokens, sendToKeycloak, withRetries } from './exchange.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
-import type { FailureKind } from './refresh-error.js';
-import { RefreshError, isDeadToken } from './refresh-error.js';
+import type { FailureKind } from './keycloak-error.js';
+import { KeycloakError, isDeadToken } from './keycloak-error.js';
+import type { KeycloakConnection, KeycloakDeps, KeycloakRequest } from './keycloak-request.js';
+import { requestTokens, sendToKeycloak } from './keycloak-request.js';
+import { withRetries } from './retry.js';
 import type { TokenResult } from './token-result.js';
 
 export interface CheckResult {
@@ -40,19 +40,26 @@ export interface Verdict {
   message: string;
 }
 
-export async function checkToken(inputs: ActionInputs, deps: KeycloakDeps): Promise<CheckResult> {
-  return inputs.checkMethod === 'introspect' ? introspect(inputs, deps) : checkByRefresh(inputs, deps);
+/** What to check, and how. */
+export interface TokenCheck {
+  method: CheckMethod;
+  refreshToken: string;
+  /** For check-method: refresh, which narrows the new tokens like a refresh does. */
+  scope: string | undefined;
 }
 
-async function introspect(inputs: ActionInputs, deps: KeycloakDeps): Promise<CheckResult> {
+export async function checkToken(check: TokenCheck, connection: KeycloakConnection, deps: KeycloakDeps): Promise<CheckResult> {
+  return check.method === 'introspect' ? introspect(check.refreshToken, connection, deps) : checkByRefresh(check, connection, deps);
+}
+
+async function introspect(refreshToken: string, connection: KeycloakConnection, deps: KeycloakDeps): Promise<CheckResult> {
   // Introspection uses nothing up, so any failure that may be passing is safe to retry.
-  const auth = clientAuthentication(inputs, deps.fetchIdToken);
-  const { answer } = await withRetries({ ...inputs, retryAfterSend: true }, deps, (timeoutMs) =>
-    sendToKeycloak(introspectionRequest(inputs), auth, inputs, deps.send, timeoutMs),
+  const { answer } = await withRetries({ ...connection, retryAfterSend: true }, deps, (timeoutMs) =>
+    sendToKeycloak(introspectionRequest(refreshToken, connection), connection, deps.send, timeoutMs),
   );
   const introspection = parseIntrospection(answer.body);
   // Some servers answer only {"active": true}: the stored token's own claims fill the gaps.
-  const claims = { ...readClaims(inputs.refreshToken), ...claimsOf(introspection) };
+  const claims = { ...readClaims(refreshToken), ...claimsOf(introspection) };
   return {
     method: 'introspect',
     active: introspection.active === true,
@@ -66,15 +73,15 @@ async function introspect(inputs: ActionInputs, deps: KeycloakDeps): Promise<Che
   };
 }
 
-async function checkByRefresh(inputs: ActionInputs, deps: KeycloakDeps): Promise<CheckResult> {
+async function checkByRefresh(check: TokenCheck, connection: KeycloakConnection, deps: KeycloakDeps): Promise<CheckResult> {
   try {
-    const refreshed = await requestTokens(refreshTokenGrant(inputs.refreshToken, inputs.scope), inputs, deps);
+    const refreshed = await requestTokens(refreshTokenGrant(check.refreshToken, check.scope), connection, deps);
     const claims = readClaims(refreshed.refreshToken);
     return {
       method: 'refresh',
       active: true,
       kind: refreshed.refreshTokenKind,
-      client: claims?.azp ?? inputs.clientId,
+      client: claims?.azp ?? connection.clientId,
       issuedAt: claimDate(claims?.iat),
       expiresAt: refreshed.refreshExpiresAt,
       inactiveReason: undefined,
@@ -82,7 +89,7 @@ async function checkByRefresh(inputs: ActionInputs, deps: KeycloakDeps): Promise
       refreshed,
     };
   } catch (error) {
-    if (!(error instanceof RefreshError) || !isDeadToken(error)) throw error;
+    if (!(error instanceof KeycloakError) || !isDeadToken(error)) throw error;
     return {
       method: 'refresh',
       active: false,
@@ -97,7 +104,7 @@ async function checkByRefresh(inputs: ActionInputs, deps: KeycloakDeps): Promise
   }
 }
 
-export function judge(result: CheckResult, inputs: Pick<ActionInputs, 'minValiditySeconds' | 'warnValiditySeconds'>, now: Date): Verdict {
+export function judge(result: CheckResult, thresholds: Pick<CheckInputs, 'minValiditySeconds' | 'warnValiditySeconds'>, now: Date): Verdict {
   if (!result.active) {
     const why = result.inactiveReason ?? 'Keycloak\'s introspection says it is not active (expired, revoked, or its session ended).';
     const failureKind = result.inactiveKind ?? 'refresh-token-inactive';
@@ -114,11 +121,12 @@ export function judge(result: CheckResult, inputs: Pick<ActionInputs, 'minValidi
   const remainingSeconds = Math.max(0, Math.floor((result.expiresAt.getTime() - now.getTime()) / 1000));
   const left = `expires in ${formatDuration(remainingSeconds)} (${formatInstant(result.expiresAt)})`;
   const token = result.method === 'refresh' ? `The new ${result.kind ?? 'refresh'} token` : `The stored ${result.kind ?? 'refresh'} token`;
-  if (inputs.minValiditySeconds !== undefined && remainingSeconds < inputs.minValiditySeconds) {
-    return { valid: false, level: 'failure', failureKind: 'refresh-token-expiring', remainingSeconds, message: `${token} ${left}: less than min-validity (${formatDuration(inputs.minValiditySeconds)}). Log in again and update the secret.` };
+  const { minValiditySeconds, warnValiditySeconds } = thresholds;
+  if (minValiditySeconds !== undefined && remainingSeconds < minValiditySeconds) {
+    return { valid: false, level: 'failure', failureKind: 'refresh-token-expiring', remainingSeconds, message: `${token} ${left}: less than min-validity (${formatDuration(minValiditySeconds)}). Log in again and update the secret.` };
   }
-  if (inputs.warnValiditySeconds !== undefined && remainingSeconds < inputs.warnValiditySeconds) {
-    return { valid: true, level: 'warning', remainingSeconds, message: `${token} ${left}: less than warn-validity (${formatDuration(inputs.warnValiditySeconds)}). Plan a new login soon.` };
+  if (warnValiditySeconds !== undefined && remainingSeconds < warnValiditySeconds) {
+    return { valid: true, level: 'warning', remainingSeconds, message: `${token} ${left}: less than warn-validity (${formatDuration(warnValiditySeconds)}). Plan a new login soon.` };
   }
   return { valid: true, level: 'ok', remainingSeconds, message: `${token} is active and ${left}.` };
 }
@@ -128,10 +136,10 @@ function parseIntrospection(body: string): Record<string, unknown> {
   try {
     json = JSON.parse(body);
   } catch {
-    throw new RefreshError('unexpected-answer', 'the introspection endpoint answered 200 with a body that is not JSON: check keycloak-url.', 200);
+    throw new KeycloakError('unexpected-answer', 'the introspection endpoint answered 200 with a body that is not JSON: check keycloak-url.', 200);
   }
   if (typeof json !== 'object' || json === null || typeof (json as { active?: unknown }).active !== 'boolean') {
-    throw new RefreshError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
+    throw new KeycloakError('unexpected-answer', 'the introspection endpoint answered without "active": this is not a token introspection answer.', 200);
   }
   return json as Record<string, unknown>;
 }
@@ -140,10 +148,11 @@ function parseIntrospection(body: string): Record<string, unknown> {
  * Token introspection (RFC 7662) of the refresh token. Keycloak answers
  * {"active": false} for a refresh token unless the hint says what it is.
  */
-function introspectionRequest(inputs: ActionInputs) {
+function introspectionRequest(refreshToken: string, connection: KeycloakConnection): KeycloakRequest {
   return {
-    url: `${realmUrl(inputs.keycloakUrl, inputs.realm)}/protocol/openid-connect/token/introspect`,
-    form: new URLSearchParams({ token: inputs.refreshToken, token_type_hint: 'refresh_token' }),
+    url: `${realmUrl(connection.keycloakUrl, connection.realm)}/protocol/openid-connect/token/introspect`,
+    form: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }),
     attempted: 'the introspection',
+    presented: refreshToken,
   };
 }

@@ -3,15 +3,15 @@
 // dead token leads to a login: a wrong client secret or a network failure
 // would fail the login too, and would hide the real problem. With client-auth:
 // github-oidc and no refresh token, the client's service account is the source.
-import type { ActionInputs } from '../inputs.js';
 import { readClaims } from '../jwt-claims.js';
-import type { KeycloakDeps } from './exchange.js';
-import { requestTokens } from './exchange.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
 import { passwordGrant } from './grants/password.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import type { TokenGrant } from './grants/token-grant.js';
-import { RefreshError, isDeadToken } from './refresh-error.js';
+import { KeycloakError, isDeadToken } from './keycloak-error.js';
+import type { KeycloakConnection, KeycloakDeps } from './keycloak-request.js';
+import { requestTokens } from './keycloak-request.js';
+import type { TokenInputs } from './token-inputs.js';
 import type { TokenResult } from './token-result.js';
 
 export interface ObtainDeps extends KeycloakDeps {
@@ -19,27 +19,26 @@ export interface ObtainDeps extends KeycloakDeps {
   onFallback?: (reason: string) => void;
 }
 
-export async function obtainTokens(inputs: ActionInputs, deps: ObtainDeps): Promise<TokenResult> {
-  if (inputs.refreshToken === '' && inputs.fallback === 'none') {
-    return requestTokens(clientCredentialsGrant(inputs.scope, false), inputs, deps);
-  }
-  const refresh = () => requestTokens(refreshTokenGrant(inputs.refreshToken, inputs.scope), inputs, deps);
-  if (inputs.fallback === 'none') return refresh();
+export async function obtainTokens(tokens: TokenInputs, connection: KeycloakConnection, deps: ObtainDeps): Promise<TokenResult> {
+  const request = (grant: TokenGrant) => requestTokens(grant, connection, deps);
+  if (tokens.refreshToken === '' && tokens.fallback === 'none') return request(clientCredentialsGrant(tokens.scope, false));
+  const refresh = () => request(refreshTokenGrant(tokens.refreshToken, tokens.scope));
+  if (tokens.fallback === 'none') return refresh();
   // No stored token yet: a deliberate direct login, nothing to warn about.
-  if (inputs.refreshToken === '') return requestTokens(fallbackGrant(inputs), inputs, deps);
+  if (tokens.refreshToken === '') return request(fallbackGrant(tokens));
   try {
     return await refresh();
   } catch (error) {
-    if (!(error instanceof RefreshError) || !isDeadToken(error)) throw error;
+    if (!(error instanceof KeycloakError) || !isDeadToken(error)) throw error;
     deps.onFallback?.(`The stored refresh token is dead: ${error.message}`);
-    return requestTokens(fallbackGrant(inputs), inputs, deps);
+    return request(fallbackGrant(tokens));
   }
 }
 
-function fallbackGrant(inputs: ActionInputs): TokenGrant {
+function fallbackGrant(tokens: TokenInputs): TokenGrant {
   // Ask for what the dead token had (e.g. openid offline_access), unless the scope input says otherwise.
-  const scope = inputs.scope ?? readClaims(inputs.refreshToken)?.scope;
-  return inputs.fallback === 'password'
-    ? passwordGrant(inputs.username ?? '', inputs.password ?? '', scope)
+  const scope = tokens.scope ?? readClaims(tokens.refreshToken)?.scope;
+  return tokens.fallback === 'password'
+    ? passwordGrant(tokens.username ?? '', tokens.password ?? '', scope)
     : clientCredentialsGrant(scope, true);
 }

@@ -1,13 +1,12 @@
 // Turns Keycloak's success body into what the action publishes. Pure.
 import type { TokenClaims } from '../jwt-claims.js';
 import { claimDate, readClaims } from '../jwt-claims.js';
-import { RefreshError } from './refresh-error.js';
-
-export type Grant = 'refresh_token' | 'password' | 'client_credentials';
+import type { GrantType } from './grants/token-grant.js';
+import { KeycloakError } from './keycloak-error.js';
 
 export interface TokenResult {
   /** The grant that produced these tokens. */
-  grant: Grant;
+  grant: GrantType;
   accessToken: string;
   /** The new refresh token, or the one sent when the server returned none ('' when neither). */
   refreshToken: string;
@@ -31,11 +30,11 @@ export interface TokenResult {
  * @param sentRefreshToken the refresh token the request carried ('' for a login)
  * @param requestedAt when the request was sent: expiry times count from then, erring early
  */
-export function parseTokenResponse(body: string, sentRefreshToken: string, requestedAt: Date, grant: Grant = 'refresh_token'): TokenResult {
+export function parseTokenResponse(body: string, sentRefreshToken: string, requestedAt: Date, grant: GrantType = 'refresh_token'): TokenResult {
   const json = parseJsonObject(body);
   const accessToken = nonEmptyString(json.access_token);
   if (accessToken === undefined) {
-    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 without an access_token: this is not a token response.', 200, 'maybe-processed');
+    throw new KeycloakError('unexpected-answer', 'Keycloak answered 200 without an access_token: this is not a token response.', 200, 'maybe-processed');
   }
   const newRefreshToken = nonEmptyString(json.refresh_token);
   const refreshToken = newRefreshToken ?? sentRefreshToken;
@@ -63,10 +62,10 @@ function parseJsonObject(body: string): Record<string, unknown> {
   try {
     json = JSON.parse(body);
   } catch {
-    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not JSON (cut short, or a login page or proxy answering): check keycloak-url.', 200, 'maybe-processed');
+    throw new KeycloakError('unexpected-answer', 'Keycloak answered 200 but the body is not JSON (cut short, or a login page or proxy answering): check keycloak-url.', 200, 'maybe-processed');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new RefreshError('unexpected-answer', 'Keycloak answered 200 but the body is not a JSON object.', 200, 'maybe-processed');
+    throw new KeycloakError('unexpected-answer', 'Keycloak answered 200 but the body is not a JSON object.', 200, 'maybe-processed');
   }
   return json as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 // Trades the new access token for temporary S3 credentials at RGW's STS
 // (AssumeRoleWithWebIdentity). Pure apart from the injected transport and clock.
 import type { SendRequest } from '../transport.js';
-import { TransportError } from '../transport.js';
+import { TransportError, isSuccess } from '../transport.js';
 import type { RoleRequest } from './sts-request.js';
 import { assumeRoleRequest } from './sts-request.js';
 import type { TemporaryCredentials } from './sts-response.js';
@@ -24,7 +24,7 @@ export async function assumeRole(role: RoleRequest, accessToken: string, clientI
     if (error instanceof TransportError) throw stsTransportError(error, host);
     throw error;
   }
-  if (answer.status >= 200 && answer.status < 300) {
+  if (isSuccess(answer)) {
     const credentials = await parseCredentials(answer.body);
     if (credentials === undefined) {
       throw new StsError('sts-unexpected-answer', `${role.stsEndpoint} answered ${answer.status} without credentials: is sts-endpoint RGW's S3/STS URL?`);

@@ -26,15 +26,18 @@ export function assumeRoleRequest(role: RoleRequest, webIdentityToken: string): 
 }
 
 // RoleSessionName: 2 to 64 of [\w+=,.@-] (AWS's rule; RGW refuses a single character).
-const SESSION_NAME_CHARS = /[^\w+=,.@-]/g;
+const SESSION_NAME_CHARS = String.raw`\w+=,.@-`;
+const MAX_SESSION_NAME = 64;
+const SESSION_NAME = new RegExp(`^[${SESSION_NAME_CHARS}]{2,${MAX_SESSION_NAME}}$`);
+const NOT_SESSION_NAME_CHARS = new RegExp(`[^${SESSION_NAME_CHARS}]`, 'g');
+
+export function isValidSessionName(name: string): boolean {
+  return SESSION_NAME.test(name);
+}
 
 /** A session name RGW accepts, from the repository and run (RGW logs it with the session). */
 export function defaultSessionName(env: NodeJS.ProcessEnv): string {
   const repository = (env.GITHUB_REPOSITORY ?? 'local').replace('/', '@');
-  const name = `gh@${repository}@${env.GITHUB_RUN_ID ?? '0'}`.replace(SESSION_NAME_CHARS, '-');
-  return name.length > 64 ? name.slice(name.length - 64) : name;
-}
-
-export function isValidSessionName(name: string): boolean {
-  return name.length >= 2 && name.length <= 64 && !SESSION_NAME_CHARS.test(name);
+  const name = `gh@${repository}@${env.GITHUB_RUN_ID ?? '0'}`.replace(NOT_SESSION_NAME_CHARS, '-');
+  return name.length > MAX_SESSION_NAME ? name.slice(name.length - MAX_SESSION_NAME) : name;
 }

@@ -2,6 +2,7 @@
 // (<AssumeRoleWithWebIdentityResponse>) but refusals in the S3 shape
 // (<Error><Code>AccessDenied</Code>...), which is why SDKs print "(Unknown)".
 // The XML parser is loaded only when an STS call is made.
+import { oneLine } from '../text.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -66,9 +67,4 @@ export async function parseFault(body: string): Promise<StsFault | undefined> {
   const code = text(child(error, 'Code'));
   if (code === undefined) return undefined;
   return { code: oneLine(code), message: oneLine(text(child(error, 'Message')) ?? '') };
-}
-
-function oneLine(value: string): string {
-  const flat = value.replace(/\s+/g, ' ').trim();
-  return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
 }

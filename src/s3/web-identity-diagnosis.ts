@@ -5,6 +5,7 @@
 // RSA-OAEP encryption key unless rsa-generated has a higher priority.
 import { jwtDecode } from 'jwt-decode';
 import { readClaims } from '../jwt-claims.js';
+import { withoutTrailingSlashes } from '../text.js';
 import type { SendRequest } from '../transport.js';
 
 const JWKS_TIMEOUT_MS = 5_000;
@@ -38,7 +39,7 @@ async function firstKeyFinding(accessToken: string, issuer: string, deps: Diagno
   } catch {
     return undefined;
   }
-  const url = `${issuer.replace(/\/+$/, '')}/protocol/openid-connect/certs`;
+  const url = `${withoutTrailingSlashes(issuer)}/protocol/openid-connect/certs`;
   let first: { kid?: unknown; alg?: unknown; use?: unknown } | undefined;
   try {
     const answer = await deps.send({ method: 'GET', url, headers: { Accept: 'application/json' }, body: '' }, JWKS_TIMEOUT_MS);

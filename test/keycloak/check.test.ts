@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/keycloak/check.js';
 import { checkToken, judge } from '../../src/keycloak/check.js';
-import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import { KeycloakError } from '../../src/keycloak/keycloak-error.js';
 import type { HttpAnswer } from '../../src/transport.js';
 import { TransportError } from '../../src/transport.js';
 import { fakeJwt } from '../support/fake-token-endpoint.js';
-import { testInputs } from '../support/inputs.js';
+import { testConnection, testTokens } from '../support/keycloak-connection.js';
 import { jsonAnswer, scriptedSend } from '../support/scripted-send.js';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
@@ -16,13 +16,15 @@ const deps = (...answers: (HttpAnswer | TransportError)[]) => ({
   sleep: async () => undefined,
   random: () => 0.5,
 });
-const introspecting = testInputs({ mode: 'check', checkMethod: 'introspect', clientSecret: 's' });
-const refreshing = testInputs({ mode: 'check', checkMethod: 'refresh' });
+const { refreshToken } = testTokens();
+const confidential = testConnection({ clientSecret: 's' });
+const introspecting = { method: 'introspect', refreshToken, scope: undefined } as const;
+const refreshing = { method: 'refresh', refreshToken, scope: undefined } as const;
 
 describe('checkToken by introspection', () => {
   it('reads what Keycloak says about the token, and uses it up nowhere', async () => {
     const d = deps(json(200, { active: true, typ: 'Offline', azp: 'ci', iat: now / 1000 - 60, exp: now / 1000 + 3600, email: 'private@x' }));
-    const result = await checkToken(introspecting, d);
+    const result = await checkToken(introspecting, confidential, d);
     expect(result).toEqual({
       method: 'introspect',
       active: true,
@@ -45,18 +47,18 @@ describe('checkToken by introspection', () => {
 
   it("falls back to the stored token's own claims when the answer has no exp or typ", async () => {
     const stored = fakeJwt({ typ: 'Offline', azp: 'ci', iat: now / 1000 - 60, exp: now / 1000 + 7200 });
-    const result = await checkToken({ ...introspecting, refreshToken: stored }, deps(json(200, { active: true })));
+    const result = await checkToken({ ...introspecting, refreshToken: stored }, confidential, deps(json(200, { active: true })));
     expect(result).toMatchObject({ active: true, kind: 'Offline', client: 'ci', expiresAt: new Date(now + 7_200_000) });
     expect(judge(result, { minValiditySeconds: undefined, warnValiditySeconds: undefined }, new Date(now)).message).toMatch(/expires in 2h/);
   });
 
   it('reports an inactive token without failing the request', async () => {
-    expect((await checkToken(introspecting, deps(json(200, { active: false })))).active).toBe(false);
+    expect((await checkToken(introspecting, confidential, deps(json(200, { active: false })))).active).toBe(false);
   });
 
   it('retries a lost answer: introspection cannot burn the token', async () => {
     const d = deps(new TransportError('ECONNRESET', 'https://x', 1000), json(200, { active: true }));
-    expect((await checkToken(introspecting, d)).active).toBe(true);
+    expect((await checkToken(introspecting, confidential, d)).active).toBe(true);
     expect(d.send).toHaveBeenCalledTimes(2);
   });
 
@@ -65,27 +67,27 @@ describe('checkToken by introspection', () => {
     ['no "active"', json(200, { exp: 1 }), 'without "active"'],
     ['a wrong secret', json(401, { error: 'invalid_client', error_description: 'Client authentication failed.' }), 'client secret'],
   ])('fails on %s', async (_, answer, message) => {
-    await expect(checkToken(introspecting, deps(answer))).rejects.toThrow(message);
+    await expect(checkToken(introspecting, confidential, deps(answer))).rejects.toThrow(message);
   });
 });
 
 describe('checkToken by refresh', () => {
   it('proves the token by using it, and hands over the new tokens', async () => {
     const newToken = fakeJwt({ typ: 'Refresh', exp: now / 1000 + 1800 });
-    const result = await checkToken(refreshing, deps(json(200, { access_token: 'a', refresh_token: newToken, refresh_expires_in: 1800 })));
+    const result = await checkToken(refreshing, testConnection(), deps(json(200, { access_token: 'a', refresh_token: newToken, refresh_expires_in: 1800 })));
     expect(result).toMatchObject({ method: 'refresh', active: true, kind: 'Refresh', expiresAt: new Date(now + 1_800_000) });
     expect(result.refreshed?.refreshToken).toBe(newToken);
   });
 
   it('calls a dead token inactive, with Keycloak\'s reason', async () => {
-    const result = await checkToken(refreshing, deps(json(400, { error: 'invalid_grant', error_description: 'Session not active' })));
+    const result = await checkToken(refreshing, testConnection(), deps(json(400, { error: 'invalid_grant', error_description: 'Session not active' })));
     expect(result.active).toBe(false);
     expect(result.inactiveReason).toContain('Session not active');
     expect(judge(result, { minValiditySeconds: undefined, warnValiditySeconds: undefined }, new Date(now))).toMatchObject({ level: 'failure', failureKind: 'session-ended' });
   });
 
   it('fails, rather than calling the token dead, on a wrong setting', async () => {
-    await expect(checkToken(refreshing, deps(json(404, { error: 'Realm does not exist' })))).rejects.toBeInstanceOf(RefreshError);
+    await expect(checkToken(refreshing, testConnection(), deps(json(404, { error: 'Realm does not exist' })))).rejects.toBeInstanceOf(KeycloakError);
   });
 });
 

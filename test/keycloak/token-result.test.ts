@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import { KeycloakError } from '../../src/keycloak/keycloak-error.js';
 import { parseTokenResponse } from '../../src/keycloak/token-result.js';
 import { fakeJwt } from '../support/fake-token-endpoint.js';
 
@@ -106,7 +106,7 @@ describe('parseTokenResponse', () => {
     ['no access_token', JSON.stringify({ refresh_token: 'r' }), 'without an access_token'],
     ['an empty access_token', JSON.stringify({ access_token: '' }), 'without an access_token'],
   ])('rejects %s without quoting the body', (_, body, problem) => {
-    expect(() => parseTokenResponse(body, sent, requestedAt)).toThrow(RefreshError);
+    expect(() => parseTokenResponse(body, sent, requestedAt)).toThrow(KeycloakError);
     expect(() => parseTokenResponse(body, sent, requestedAt)).toThrow(problem);
     try {
       parseTokenResponse(body, sent, requestedAt);

@@ -33,3 +33,14 @@ describe('defaultSessionName', () => {
     expect(isValidSessionName(defaultSessionName({}))).toBe(true);
   });
 });
+
+describe('isValidSessionName', () => {
+  it('gives the same answer every time it is asked', () => {
+    expect([1, 2, 3].map(() => isValidSessionName('gh@acme@pipeline@42'))).toEqual([true, true, true]);
+    expect([1, 2, 3].map(() => isValidSessionName('has space'))).toEqual([false, false, false]);
+  });
+
+  it.each(['x', 'x'.repeat(65), 'a/b', ''])('refuses %j', (name) => {
+    expect(isValidSessionName(name)).toBe(false);
+  });
+});

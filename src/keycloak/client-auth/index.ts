@@ -1,5 +1,5 @@
-// Picks the way the client authenticates from the inputs.
-import type { ActionInputs } from '../../inputs.js';
+// Picks the way the client authenticates from the inputs: once per run.
+import type { ClientInputs } from './client-auth-inputs.js';
 import type { ClientAuthentication } from './client-authentication.js';
 import { clientSecret } from './client-secret.js';
 import type { FetchIdToken } from './github-oidc.js';
@@ -8,8 +8,6 @@ import { publicClient } from './public-client.js';
 
 export type { ClientAuthentication, CredentialFacts } from './client-authentication.js';
 export type { FetchIdToken } from './github-oidc.js';
-
-type ClientInputs = Pick<ActionInputs, 'clientId' | 'clientSecret' | 'clientAuth' | 'oidcAudience'>;
 
 export function clientAuthentication(inputs: ClientInputs, fetchIdToken: FetchIdToken | undefined): ClientAuthentication {
   if (inputs.clientAuth === 'github-oidc') {

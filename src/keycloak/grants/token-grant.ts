@@ -1,10 +1,12 @@
 // The ways to obtain tokens at Keycloak's token endpoint: one module per grant,
-// all behind this interface. exchange.ts sends any of them, authenticated as
-// the client-auth input says.
-import type { Grant } from '../token-result.js';
+// all behind this interface. keycloak-request.ts sends any of them, authenticated
+// as the client-auth input says.
+
+/** The grant_type a token request names, and the `grant` output. */
+export type GrantType = 'refresh_token' | 'password' | 'client_credentials';
 
 export interface TokenGrant {
-  readonly type: Grant;
+  readonly type: GrantType;
   /** What Keycloak refused, for an error message: 'the refresh', 'the password login (...)'. */
   readonly attempted: string;
   /** The refresh token the request presents ('' for a login): rotation is judged against it. */

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionInputs } from '../../src/inputs.js';
-import type { KeycloakDeps } from '../../src/keycloak/exchange.js';
-import { requestTokens } from '../../src/keycloak/exchange.js';
+import type { KeycloakConnection, KeycloakDeps } from '../../src/keycloak/keycloak-request.js';
+import { requestTokens } from '../../src/keycloak/keycloak-request.js';
 import { refreshTokenGrant } from '../../src/keycloak/grants/refresh-token.js';
-import { RefreshError } from '../../src/keycloak/refresh-error.js';
+import { KeycloakError } from '../../src/keycloak/keycloak-error.js';
 import type { HttpAnswer } from '../../src/transport.js';
 import { TransportError } from '../../src/transport.js';
-import { testInputs } from '../support/inputs.js';
+import { testConnection, testTokens } from '../support/keycloak-connection.js';
 import { scriptedSend } from '../support/scripted-send.js';
 
-const inputs = testInputs();
+const connection = testConnection();
+const { refreshToken } = testTokens();
 
 const ok: HttpAnswer = { status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: 'a', expires_in: 60 }) };
 const answer = (status: number, body: unknown = {}, extra: Partial<HttpAnswer> = {}): HttpAnswer => ({
@@ -21,7 +21,7 @@ const answer = (status: number, body: unknown = {}, extra: Partial<HttpAnswer> =
 const transportFailure = (code: string) => new TransportError(code, 'https://sso.example.com/x', 15_000);
 
 /** A fake clock that sleep advances, so retries never wait. */
-function harness(outcomes: (HttpAnswer | TransportError)[], overrides: Partial<ActionInputs> = {}) {
+function harness(outcomes: (HttpAnswer | TransportError)[], overrides: Partial<KeycloakConnection> = {}) {
   let clock = Date.parse('2026-11-26T10:00:00Z');
   const send = scriptedSend(outcomes);
   const sleeps: number[] = [];
@@ -36,7 +36,7 @@ function harness(outcomes: (HttpAnswer | TransportError)[], overrides: Partial<A
     random: () => 0.5,
     onRetry: ({ attempt, error }) => notices.push(`${attempt}: ${error.kind}`),
   };
-  return { send, sleeps, notices, run: () => requestTokens(refreshTokenGrant(inputs.refreshToken, undefined), { ...inputs, ...overrides }, deps) };
+  return { send, sleeps, notices, run: () => requestTokens(refreshTokenGrant(refreshToken, undefined), { ...connection, ...overrides }, deps) };
 }
 
 describe('requestTokens with the refresh grant', () => {
@@ -111,7 +111,7 @@ describe('requestTokens with the refresh grant', () => {
     ['a 200 cut short', { status: 200, contentType: 'application/json', body: '{"access_to' } as HttpAnswer],
   ])('does not retry %s, which may have used the token up', async (_, outcome) => {
     const { send, run } = harness([outcome, ok]);
-    await expect(run()).rejects.toBeInstanceOf(RefreshError);
+    await expect(run()).rejects.toBeInstanceOf(KeycloakError);
     expect(send).toHaveBeenCalledTimes(1);
   });
 
@@ -131,7 +131,7 @@ describe('requestTokens with the refresh grant', () => {
     ['a redirect', answer(302, {}, { location: 'https://elsewhere.example.com/' })],
   ])('never retries %s, even with retry-after-send', async (_, outcome) => {
     const { send, run } = harness([outcome, ok], { retryAfterSend: true });
-    await expect(run()).rejects.toBeInstanceOf(RefreshError);
+    await expect(run()).rejects.toBeInstanceOf(KeycloakError);
     expect(send).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { FailureKind, RefreshContext } from '../../src/keycloak/refresh-error.js';
-import { classifyAnswer, classifyTransportError, isDeadToken, parseRetryAfter } from '../../src/keycloak/refresh-error.js';
+import type { FailureKind, KeycloakErrorContext } from '../../src/keycloak/keycloak-error.js';
+import { classifyAnswer, classifyTransportError, isDeadToken, parseRetryAfter } from '../../src/keycloak/keycloak-error.js';
 import { TransportError } from '../../src/transport.js';
 
-const context: RefreshContext = {
+const context: KeycloakErrorContext = {
   attempted: 'the refresh',
   tokenUrl: 'https://sso.example.com/realms/test/protocol/openid-connect/token',
   realm: 'test',
   clientId: 'ceph-s3',
-  clientAuth: 'post',
   assertion: undefined,
   tokenIssuer: 'https://sso.example.com/realms/test',
   realmUrl: 'https://sso.example.com/realms/test',
@@ -177,9 +176,8 @@ describe('retry classes', () => {
 });
 
 describe('classifyAnswer with client-auth: github-oidc (Keycloak 26.7.3 and 26.4.7 answers)', () => {
-  const oidc: RefreshContext = {
+  const oidc: KeycloakErrorContext = {
     ...context,
-    clientAuth: 'github-oidc',
     assertion: { iss: 'https://token.actions.githubusercontent.com', sub: 'repo:acme/pipeline:ref:refs/heads/dev', aud: ['https://sso.example.com/realms/test'] },
   };
   const refused = (status: number, error: string, description: string) =>

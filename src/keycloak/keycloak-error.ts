@@ -1,10 +1,12 @@
-// Explains a failed refresh in Keycloak's terms. Pure: it sees the HTTP answer
+// Explains Keycloak's refusals (of a refresh, a login, an introspection) and
+// answers it cannot use, in Keycloak's terms. Pure: it sees the HTTP answer
 // (or the transport failure) and what was asked, and returns one line that says
 // what went wrong and what to do. Only Keycloak's `error` and
 // `error_description` are quoted, shortened; a raw body is never repeated.
 import type { TokenClaims } from '../jwt-claims.js';
+import { oneLine } from '../text.js';
 import type { HttpAnswer } from '../transport.js';
-import { TransportError } from '../transport.js';
+import { TransportError, isTlsErrorCode } from '../transport.js';
 
 export type FailureKind =
   | 'refresh-token-expired'
@@ -51,11 +53,11 @@ const DEAD_TOKEN: ReadonlySet<FailureKind> = new Set<FailureKind>([
   'refresh-rejected',
 ]);
 
-export function isDeadToken(error: RefreshError): boolean {
+export function isDeadToken(error: KeycloakError): boolean {
   return DEAD_TOKEN.has(error.kind) && error.status === 400;
 }
 
-export class RefreshError extends Error {
+export class KeycloakError extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
@@ -65,18 +67,17 @@ export class RefreshError extends Error {
     readonly retryAfterMs?: number,
   ) {
     super(message);
-    this.name = 'RefreshError';
+    this.name = 'KeycloakError';
   }
 }
 
-export interface RefreshContext {
+export interface KeycloakErrorContext {
   /** What Keycloak refused, for the message: 'the refresh', 'the introspection', a fallback login. */
   attempted: string;
   tokenUrl: string;
   realm: string;
   clientId: string;
-  clientAuth: 'post' | 'basic' | 'github-oidc';
-  /** The claims of the client assertion sent with client-auth: github-oidc. */
+  /** The claims of the client assertion sent with client-auth: github-oidc; undefined for any other client authentication. */
   assertion: TokenClaims | undefined;
   /** The `iss` claim of the refresh token that was sent, when readable. */
   tokenIssuer: string | undefined;
@@ -91,15 +92,15 @@ interface OAuthError {
 
 const RELOGIN = 'Log in again (e.g. a password or device-code login with scope offline_access) and store the new refresh token in the secret.';
 
-export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): RefreshError {
+export function classifyAnswer(answer: HttpAnswer, context: KeycloakErrorContext): KeycloakError {
   const { status } = answer;
   const oauth = readOAuthError(answer);
   const quoted = oauth === undefined ? `HTTP ${status}` : `${status} ${quote(oauth)}`;
-  const fail = (kind: FailureKind, text: string): RefreshError =>
-    new RefreshError(kind, `Keycloak refused ${context.attempted} (${quoted}): ${text}`, status);
+  const fail = (kind: FailureKind, text: string): KeycloakError =>
+    new KeycloakError(kind, `Keycloak refused ${context.attempted} (${quoted}): ${text}`, status);
 
   if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
-  if (context.clientAuth === 'github-oidc' && oauth !== undefined && (status === 400 || status === 401)) {
+  if (context.assertion !== undefined && oauth !== undefined && (status === 400 || status === 401)) {
     return classifyAssertionRefusal(oauth, context, fail);
   }
   if (/not allowed for direct access grants/i.test(oauth?.description ?? '')) {
@@ -122,26 +123,26 @@ export function classifyAnswer(answer: HttpAnswer, context: RefreshContext): Ref
   if (status === 404) return fail('endpoint-not-found', `no token endpoint at ${context.tokenUrl}. ${pathHint(context.tokenUrl)}`);
   if (status >= 300 && status < 400) {
     const target = answer.location ? ` to ${safeHost(answer.location, context.tokenUrl)}` : '';
-    return new RefreshError('unexpected-answer', `${context.tokenUrl} answered with a redirect (HTTP ${status}${target}). Redirects are not followed because they would carry the credentials elsewhere: set keycloak-url to the server's real base URL.`, status);
+    return new KeycloakError('unexpected-answer', `${context.tokenUrl} answered with a redirect (HTTP ${status}${target}). Redirects are not followed because they would carry the credentials elsewhere: set keycloak-url to the server's real base URL.`, status);
   }
   if (status >= 500 || status === 429) {
     const body = oauth === undefined ? ' with a non-JSON body (a proxy or load balancer?)' : '';
     // 503 and 429 say the request was not acted on; any other 5xx may come after Keycloak accepted the token.
     const retry = status === 503 || status === 429 ? 'not-processed' : 'maybe-processed';
     const text = `Keycloak at ${hostOf(context.tokenUrl)} answered HTTP ${status}${body}: the server or a proxy in front of it is failing. Try again later.`;
-    return new RefreshError('server-unavailable', text, status, retry, parseRetryAfter(answer.retryAfter));
+    return new KeycloakError('server-unavailable', text, status, retry, parseRetryAfter(answer.retryAfter));
   }
   if (oauth === undefined) {
-    return new RefreshError('unexpected-answer', `${context.tokenUrl} answered HTTP ${status} with a body that is not a Keycloak error (${describeContentType(answer.contentType)}). Check keycloak-url.`, status);
+    return new KeycloakError('unexpected-answer', `${context.tokenUrl} answered HTTP ${status} with a body that is not a Keycloak error (${describeContentType(answer.contentType)}). Check keycloak-url.`, status);
   }
   return fail('request-rejected', 'Keycloak did not accept this request: check the inputs named in its answer (scope, client settings).');
 }
 
 function classifyInvalidGrant(
   description: string,
-  context: RefreshContext,
-  fail: (kind: FailureKind, text: string) => RefreshError,
-): RefreshError {
+  context: KeycloakErrorContext,
+  fail: (kind: FailureKind, text: string) => KeycloakError,
+): KeycloakError {
   const text = description.toLowerCase();
   if (text === 'token is not active') {
     return fail('refresh-token-expired', `the refresh token has expired (idle or maximum lifetime reached). ${RELOGIN}`);
@@ -182,9 +183,9 @@ function classifyInvalidGrant(
 // sub bound to no client, an unknown issuer and a bad signature alike.
 function classifyAssertionRefusal(
   oauth: OAuthError,
-  context: RefreshContext,
-  fail: (kind: FailureKind, text: string) => RefreshError,
-): RefreshError {
+  context: KeycloakErrorContext,
+  fail: (kind: FailureKind, text: string) => KeycloakError,
+): KeycloakError {
   const text = oauth.description.toLowerCase();
   const { sub, iss, aud } = context.assertion ?? {};
   const token = `the job's GitHub OIDC token (sub '${sub ?? 'unknown'}', issuer '${iss ?? 'unknown'}')`;
@@ -209,7 +210,7 @@ function pathHint(tokenUrl: string): string {
     : "Keycloak <= 16, or a server started with --http-relative-path=/auth, needs '/auth' at the end of keycloak-url.";
 }
 
-function issuerDiffers(context: RefreshContext): boolean {
+function issuerDiffers(context: KeycloakErrorContext): boolean {
   return context.tokenIssuer !== undefined && context.tokenIssuer !== context.realmUrl;
 }
 
@@ -219,31 +220,31 @@ const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENE
  * @param budgetMs the timeout-seconds budget, when the attempt only had what was left of it:
  *   the message names the setting the user can change.
  */
-export function classifyTransportError(error: TransportError, budgetMs: number = error.timeoutMs): RefreshError {
+export function classifyTransportError(error: TransportError, budgetMs: number = error.timeoutMs): KeycloakError {
   const where = hostOf(error.url);
   const seconds = budgetMs / 1000;
   const lost = 'It may have reached Keycloak, so it is retried only with retry-after-send: with refresh-token rotation a second attempt would burn the token.';
   switch (error.code) {
     case 'TIMEOUT':
-      return new RefreshError('timeout', `Keycloak at ${where} did not answer within ${seconds} s (timeout-seconds). ${lost}`, undefined, 'maybe-processed');
+      return new KeycloakError('timeout', `Keycloak at ${where} did not answer within ${seconds} s (timeout-seconds). ${lost}`, undefined, 'maybe-processed');
     case 'BODY_TOO_LARGE':
-      return new RefreshError('unexpected-answer', `the answer from ${where} is larger than 1 MiB: that is not Keycloak's token endpoint. Check keycloak-url.`);
+      return new KeycloakError('unexpected-answer', `the answer from ${where} is larger than 1 MiB: that is not Keycloak's token endpoint. Check keycloak-url.`);
     case 'ECONNREFUSED':
-      return new RefreshError('network', `could not connect to ${where}: connection refused (ECONNREFUSED). Check keycloak-url and that Keycloak is running.`, undefined, 'not-processed');
+      return new KeycloakError('network', `could not connect to ${where}: connection refused (ECONNREFUSED). Check keycloak-url and that Keycloak is running.`, undefined, 'not-processed');
     case 'ENOTFOUND':
-      return new RefreshError('network', `could not resolve the host ${where} (ENOTFOUND). Check keycloak-url and the runner's DNS.`);
+      return new KeycloakError('network', `could not resolve the host ${where} (ENOTFOUND). Check keycloak-url and the runner's DNS.`);
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ECONNABORTED':
-      return new RefreshError('network', `the connection to ${where} was closed before Keycloak answered (${error.code}). ${lost}`, undefined, 'maybe-processed');
+      return new KeycloakError('network', `the connection to ${where} was closed before Keycloak answered (${error.code}). ${lost}`, undefined, 'maybe-processed');
     default:
-      if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code)) {
-        return new RefreshError('network', `the TLS certificate of ${where} is not trusted (${error.code}). For an internal or self-signed CA, give its PEM as ca-certificate (or in NODE_EXTRA_CA_CERTS).`);
+      if (isTlsErrorCode(error.code)) {
+        return new KeycloakError('network', `the TLS certificate of ${where} is not trusted (${error.code}). For an internal or self-signed CA, give its PEM as ca-certificate (or in NODE_EXTRA_CA_CERTS).`);
       }
       if (NOT_CONNECTED.has(error.code)) {
-        return new RefreshError('network', `could not reach ${where} (${error.code}). Check keycloak-url and the network.`, undefined, 'not-processed');
+        return new KeycloakError('network', `could not reach ${where} (${error.code}). Check keycloak-url and the network.`, undefined, 'not-processed');
       }
-      return new RefreshError('network', `the request to ${where} failed (${error.code}). ${lost}`, undefined, 'maybe-processed');
+      return new KeycloakError('network', `the request to ${where} failed (${error.code}). ${lost}`, undefined, 'maybe-processed');
   }
 }
 
@@ -271,13 +272,6 @@ function readOAuthError(answer: HttpAnswer): OAuthError | undefined {
 
 function quote(oauth: OAuthError): string {
   return oauth.description === '' ? oauth.error : `${oauth.error}: "${oauth.description}"`;
-}
-
-// Keycloak's texts are short; anything long or multi-line is cut so that a
-// hostile server cannot fill the log.
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
 }
 
 function describeContentType(contentType: string): string {
