@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { TESTCONTAINERS_ENV } from './test/integration/support/environment.js';
 import HeavyFirstSequencer from './test/support/heavy-first-sequencer.js';
 
@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**'],
+          exclude: [...configDefaults.exclude, 'test/integration/**'],
           // @actions/workflow-parser imports its schema JSON without `with { type: 'json' }`,
           // which Node refuses; pre-bundled by Vite, the JSON is inlined.
           deps: { optimizer: { ssr: { enabled: true, include: ['@actions/workflow-parser', '@actions/workflow-parser/actions/index'] } } },
