@@ -3,21 +3,23 @@
 import { GitHubOidcError } from './github/oidc-token.js';
 import { SecretUpdateError } from './github/github-secret.js';
 import { InputError } from './input-values.js';
-import type { FailureKind } from './keycloak/keycloak-error.js';
-import { KeycloakError } from './keycloak/keycloak-error.js';
-import type { StsFailureKind } from './s3/sts-error.js';
-import { StsError } from './s3/sts-error.js';
+import { KEYCLOAK_FAILURE_KINDS, KeycloakError } from './keycloak/keycloak-error.js';
+import { STS_FAILURE_KINDS, StsError } from './s3/sts-error.js';
 
-export type StepFailureKind =
-  | FailureKind
-  | StsFailureKind
-  /** A bad input: nothing was sent. */
-  | 'input'
-  /** The runner gave no OIDC token (no id-token: write permission) or could not. */
-  | 'github-oidc-unavailable'
-  /** The new refresh token could not be stored with update-secret. */
-  | 'secret-update-failed'
-  | 'unexpected';
+/** Every value failure-kind can take; the README's table lists exactly these. */
+export const STEP_FAILURE_KINDS = [
+  ...KEYCLOAK_FAILURE_KINDS,
+  ...STS_FAILURE_KINDS,
+  // A bad input: nothing was sent.
+  'input',
+  // The runner gave no OIDC token (no id-token: write permission) or could not.
+  'github-oidc-unavailable',
+  // The new refresh token could not be stored with update-secret.
+  'secret-update-failed',
+  'unexpected',
+] as const;
+
+export type StepFailureKind = (typeof STEP_FAILURE_KINDS)[number];
 
 export function describeFailure(error: unknown): { kind: StepFailureKind; message: string } {
   if (error instanceof KeycloakError) return { kind: error.kind, message: error.message };

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STEP_FAILURE_KINDS } from '../src/failure.js';
 import { ACTION } from './support/action-definition.js';
 
 const README = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8');
@@ -39,5 +40,9 @@ describe('README', () => {
 
   it('lists every output of action.yml once', () => {
     expect(table('## Outputs').flatMap((row) => row.names).sort()).toEqual(Object.keys(ACTION.outputs).sort());
+  });
+
+  it('lists every failure kind the action can set, and no other', () => {
+    expect(table('### Failure kinds').flatMap((row) => row.names).sort()).toEqual([...STEP_FAILURE_KINDS].sort());
   });
 });

@@ -8,31 +8,34 @@ import { oneLine } from '../text.js';
 import type { HttpAnswer } from '../transport.js';
 import { TransportError, isTlsErrorCode } from '../transport.js';
 
-export type FailureKind =
-  | 'refresh-token-expired'
-  | 'session-ended'
-  | 'refresh-token-reused'
-  | 'refresh-token-invalid'
-  | 'refresh-token-inactive'
-  | 'refresh-token-expiring'
-  | 'refresh-token-wrong-client'
-  | 'refresh-token-wrong-issuer'
-  | 'user-disabled'
-  | 'refresh-rejected'
-  | 'request-rejected'
-  | 'login-rejected'
-  | 'client-secret-rejected'
-  | 'oidc-assertion-rejected'
-  | 'oidc-audience-rejected'
-  | 'client-not-federated'
-  | 'client-mismatch'
-  | 'client-unknown'
-  | 'realm-unknown'
-  | 'endpoint-not-found'
-  | 'server-unavailable'
-  | 'unexpected-answer'
-  | 'network'
-  | 'timeout';
+export const KEYCLOAK_FAILURE_KINDS = [
+  'refresh-token-expired',
+  'session-ended',
+  'refresh-token-reused',
+  'refresh-token-invalid',
+  'refresh-token-inactive',
+  'refresh-token-expiring',
+  'refresh-token-wrong-client',
+  'refresh-token-wrong-issuer',
+  'user-disabled',
+  'refresh-rejected',
+  'request-rejected',
+  'login-rejected',
+  'client-secret-rejected',
+  'oidc-assertion-rejected',
+  'oidc-audience-rejected',
+  'client-not-federated',
+  'client-mismatch',
+  'client-unknown',
+  'realm-unknown',
+  'endpoint-not-found',
+  'server-unavailable',
+  'unexpected-answer',
+  'network',
+  'timeout',
+] as const;
+
+export type FailureKind = (typeof KEYCLOAK_FAILURE_KINDS)[number];
 
 /**
  * Whether the failed request can have changed anything on the server, which

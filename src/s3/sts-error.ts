@@ -2,7 +2,9 @@
 import type { TransportError } from '../transport.js';
 import { isTlsErrorCode } from '../transport.js';
 
-export type StsFailureKind = 'sts-refused' | 'sts-unexpected-answer' | 'sts-unreachable' | 'sts-timeout';
+export const STS_FAILURE_KINDS = ['sts-refused', 'sts-unexpected-answer', 'sts-unreachable', 'sts-timeout'] as const;
+
+export type StsFailureKind = (typeof STS_FAILURE_KINDS)[number];
 
 export class StsError extends Error {
   constructor(
