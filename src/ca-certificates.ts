@@ -1,9 +1,9 @@
-// The ca-certificate input: PEM text or the path of a PEM file, added to the
-// CAs this process trusts (Node's bundled ones, plus NODE_EXTRA_CA_CERTS when
-// set). Certificate checks stay on: there is no switch to skip them.
-// node:crypto and node:tls are loaded when a certificate is given, not when
-// the bundle starts, which they would slow down (`npm run benchmark --
-// --startup-only` measures the start-up).
+// The ca-certificate input: PEM text or the path of a PEM file, trusted for the
+// connections to keycloak-url and sts-endpoint only (transport.ts adds them to
+// Node's CAs, NODE_EXTRA_CA_CERTS included, per request), never for GitHub's API
+// or the runner's OIDC endpoint. Certificate checks stay on: there is no switch
+// to skip them. node:crypto is loaded when a certificate is given, not when the
+// bundle starts (`npm run benchmark -- --startup-only` measures the start-up).
 import { readFileSync } from 'node:fs';
 import { InputError } from './input-values.js';
 
@@ -31,16 +31,7 @@ function readPemFile(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unreadable';
-    throw new InputError('ca-certificate', `is neither PEM text nor a readable file (${code}: ${path})`);
+    // Not the value: a mistyped secret or PEM would be printed with it.
+    throw new InputError('ca-certificate', `is neither PEM text nor a readable file (${code})`);
   }
-}
-
-/** Adds the certificates to every TLS connection this process makes, proxies' tunnels included. */
-export function trustCertificates(certificates: string[]): void {
-  if (certificates.length === 0) return;
-  const tls = process.getBuiltinModule('node:tls');
-  if (typeof tls.setDefaultCACertificates !== 'function') {
-    throw new InputError('ca-certificate', `needs Node 22.19 or later (this is ${process.version}); the action runs on node24`);
-  }
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), ...certificates]);
 }

@@ -57,11 +57,19 @@ export function readWholeNumber(read: InputReader, name: string, range: { min: n
   return Number(value);
 }
 
+/** How plain http:// is treated: the allow-insecure-http input, and where its warnings go. */
+export interface HttpPolicy {
+  allowInsecureHttp: boolean;
+  warnings: string[];
+}
+
 /**
- * An http(s) URL without credentials, query or fragment; plain http:// only to
- * loopback without a warning. `credentialsHint` says where credentials go instead.
+ * An http(s) URL without credentials, query or fragment. Plain http:// only to
+ * a host on this machine or in the job (loopback, or a single-label name such as
+ * a service container's), or with allow-insecure-http: true and a warning.
+ * `credentialsHint` says where credentials go instead.
  */
-export function readHttpUrl(value: string, name: string, example: string, warnings: string[], credentialsHint = ''): URL {
+export function readHttpUrl(value: string, name: string, example: string, policy: HttpPolicy, credentialsHint = ''): URL {
   let url: URL;
   try {
     url = new URL(value);
@@ -75,12 +83,16 @@ export function readHttpUrl(value: string, name: string, example: string, warnin
   if (url.search !== '' || url.hash !== '') {
     throw new InputError(name, 'must not have a query (?...) or fragment (#...)');
   }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    warnings.push(`${name} uses plain http:// to ${url.hostname}: tokens and secrets travel unencrypted. Use https://.`);
+  if (url.protocol === 'http:' && !isLocalHost(url.hostname)) {
+    const risk = `uses plain http:// to ${url.hostname}: tokens and secrets would travel unencrypted`;
+    if (!policy.allowInsecureHttp) throw new InputError(name, `${risk}. Use https://, or set allow-insecure-http: true`);
+    policy.warnings.push(`${name} ${risk.replace('would travel', 'travel')} (allow-insecure-http: true). Use https://.`);
   }
   return url;
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+/** Loopback, or a single-label name (a service container such as `keycloak`), which stays on the runner's network. */
+function isLocalHost(hostname: string): boolean {
+  if (hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)) return true;
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(hostname) && !/^\d+$/.test(hostname);
 }

@@ -20,7 +20,7 @@ import { parseTokenInputs } from './keycloak/token-inputs.js';
 import type { SecretUpdate } from './github/secret-inputs.js';
 import { parseSecretUpdate } from './github/secret-inputs.js';
 import type { InputReader } from './input-values.js';
-import { InputError, readChoice } from './input-values.js';
+import { InputError, readBoolean, readChoice } from './input-values.js';
 import type { PublishInputs } from './publish-inputs.js';
 import { parsePublishInputs } from './publish-inputs.js';
 import type { S3Role } from './s3/role-inputs.js';
@@ -35,7 +35,9 @@ export interface ActionInputs {
   client: ClientInputs;
   tokens: TokenInputs;
   check: CheckInputs;
-  /** Raw ca-certificate input (PEM text or a file path) for every connection; ca-certificates.ts reads it. */
+  /** Plain http:// to a host off the runner is refused unless this is set (it then warns). */
+  allowInsecureHttp: boolean;
+  /** Raw ca-certificate input (PEM text or a file path) for keycloak-url and sts-endpoint; ca-certificates.ts reads it. */
   caCertificate: string;
   publishing: PublishInputs;
   /** Where a new refresh token is stored back, when asked. */
@@ -54,9 +56,10 @@ export interface ParsedInputs {
 export const SECRET_INPUTS = ['refresh-token', 'client-secret', 'password', 'github-token'] as const;
 
 export function parseInputs(read: InputReader): ParsedInputs {
-  const warnings: string[] = [];
+  // Every URL input obeys one switch for plain http://.
+  const http = { allowInsecureHttp: readBoolean(read, 'allow-insecure-http', false), warnings: [] };
   const mode = readChoice(read, 'mode', MODES, 'refresh');
-  const connection = parseConnectionInputs(read, warnings);
+  const connection = parseConnectionInputs(read, http);
   const client = parseClientInputs(read, connection);
   const inputs: ActionInputs = {
     mode,
@@ -64,13 +67,14 @@ export function parseInputs(read: InputReader): ParsedInputs {
     client,
     tokens: parseTokenInputs(read),
     check: parseCheckInputs(read, isConfidential(client)),
+    allowInsecureHttp: http.allowInsecureHttp,
     caCertificate: read('ca-certificate'),
     publishing: parsePublishInputs(read),
     updateSecret: parseSecretUpdate(read),
-    s3Role: parseS3Role(read, warnings),
+    s3Role: parseS3Role(read, http),
   };
   for (const rule of CROSS_FEATURE_RULES) rule(inputs);
-  return { inputs, warnings };
+  return { inputs, warnings: http.warnings };
 }
 
 /** The rules between features, checked in this order once every feature has parsed its own inputs. */

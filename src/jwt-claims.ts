@@ -1,12 +1,14 @@
 // Reads claims from a Keycloak token without verifying it. Refresh tokens are
 // HS512-signed with a key clients never see, so reading is all a client can do;
 // the values are hints for messages and expiry outputs, never trusted for access.
+// String claims are outside text: made safe here, where every claim comes in.
 import { jwtDecode } from 'jwt-decode';
+import { INVALID, fitsFormat, outsideText } from './outside-text.js';
 
 export interface TokenClaims {
   exp?: number;
   iat?: number;
-  /** Keycloak's token kind: `Refresh`, `Offline`, `Bearer`, `ID`. */
+  /** Keycloak's token kind: `Refresh`, `Offline`, `Bearer`, `ID`; `(invalid)` when it is not a kind's name. */
   typ?: string;
   azp?: string;
   iss?: string;
@@ -35,12 +37,13 @@ export function claimsOf(payload: unknown): TokenClaims {
     const value = fields[key];
     if (typeof value === 'number' && Number.isFinite(value)) claims[key] = value;
   }
-  for (const key of ['typ', 'azp', 'iss', 'sid', 'scope', 'sub'] as const) {
+  for (const key of ['azp', 'iss', 'sid', 'scope', 'sub'] as const) {
     const value = fields[key];
-    if (typeof value === 'string' && value !== '') claims[key] = value;
+    if (typeof value === 'string' && value !== '') claims[key] = outsideText(value, 200);
   }
+  if (typeof fields.typ === 'string' && fields.typ !== '') claims.typ = fitsFormat(fields.typ, 'typ') ? fields.typ : INVALID;
   const aud = typeof fields.aud === 'string' ? [fields.aud] : fields.aud;
-  if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) claims.aud = aud as string[];
+  if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string')) claims.aud = aud.slice(0, 20).map((a: string) => outsideText(a, 200));
   return claims;
 }
 

@@ -1,7 +1,7 @@
 // The action's entry point: main step and post step share one bundle, told
 // apart by the state the main step saves (as actions/checkout does).
 import * as core from '@actions/core';
-import { readCaCertificates, trustCertificates } from './ca-certificates.js';
+import { readCaCertificates } from './ca-certificates.js';
 import { idTokenFetcher } from './github/oidc-token.js';
 import type { SecretTarget } from './github/github-secret.js';
 import { updateSecret } from './github/github-secret.js';
@@ -17,11 +17,12 @@ import type { RetryNotice } from './keycloak/retry.js';
 import { obtainTokens } from './keycloak/obtain-tokens.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
-import { STATE_TOKEN_FILE, mask, publish, publishCheck, publishCredentials } from './publish.js';
+import { STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials } from './publish.js';
 import { assumeRole } from './s3/assume-role.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
+import type { SendRequest } from './transport.js';
 import { sendForm, sendRequest } from './transport.js';
 
 const STATE_IS_POST = 'is-post';
@@ -43,15 +44,16 @@ async function mainStep(): Promise<void> {
   // Masked before parsing, so that not even a validation path can print them.
   mask(SECRET_INPUTS.map((name) => core.getInput(name)));
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
-  for (const warning of warnings) core.warning(warning);
-  trustCertificates(readCaCertificates(inputs.caCertificate));
+  for (const warning of warnings) log.warning(warning);
+  const extraCas = readCaCertificates(inputs.caCertificate);
   const connection = keycloakConnection(inputs);
+  mask(connection.auth.derivedSecrets);
   const deps: KeycloakDeps = {
-    send: sendForm,
+    send: (request, timeoutMs) => sendForm({ ...request, extraCas }, timeoutMs),
     onRetry: ({ attempt, delayMs, error }: RetryNotice) =>
-      core.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
+      log.info(`Attempt ${attempt} failed: ${error.message} Retrying in ${(delayMs / 1000).toFixed(1)} s.`),
   };
-  core.debug(`Token endpoint ${tokenEndpoint(connection.keycloakUrl, connection.realm)}, ${connection.auth.description}, mode ${inputs.mode}`);
+  log.debug(`Token endpoint ${tokenEndpoint(connection.keycloakUrl, connection.realm)}, ${connection.auth.description}, mode ${inputs.mode}`);
   // Known before the refresh: a rotated token must not be lost to a missing setting.
   const target = inputs.updateSecret && secretTarget(inputs.updateSecret, process.env);
   const { tokens } = inputs;
@@ -62,13 +64,13 @@ async function mainStep(): Promise<void> {
     await publishCheck(inputs, check, judge(check, inputs.check, new Date()));
   } else {
     const onFallback = (reason: string) =>
-      core.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; store the new refresh-token output as the secret.`);
+      log.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; store the new refresh-token output as the secret.`);
     result = await obtainTokens(tokens, connection, { ...deps, onFallback });
     await publish(inputs, result);
   }
   if (target && result) await storeNewRefreshToken(target, inputs, result);
   // Last: a refused role must not cost the rotated refresh token, which is out by now.
-  if (inputs.s3Role && result) await assumeS3Role(inputs, inputs.s3Role, result);
+  if (inputs.s3Role && result) await assumeS3Role(inputs, inputs.s3Role, result, extraCas);
 }
 
 /** The client authenticates the same way for every request of the run. */
@@ -78,9 +80,11 @@ function keycloakConnection({ connection, client }: ActionInputs): KeycloakConne
   return { ...connection, clientId: client.clientId, auth: clientAuthentication(client, fetchIdToken) };
 }
 
-async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenResult): Promise<void> {
+async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenResult, extraCas: string[]): Promise<void> {
   const roleSessionName = role.roleSessionName ?? defaultSessionName(process.env);
-  const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, inputs.client.clientId, inputs.connection.timeoutMs, { send: sendRequest });
+  const send: SendRequest = (request, timeoutMs) => sendRequest({ ...request, extraCas }, timeoutMs);
+  const { keycloakUrl, timeoutMs } = inputs.connection;
+  const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, { clientId: inputs.client.clientId, keycloakUrl, timeoutMs }, { send });
   await publishCredentials(inputs, role, roleSessionName, credentials);
 }
 
@@ -93,25 +97,25 @@ async function fetchMaskedIdToken(audience: string): Promise<string> {
 
 async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, result: TokenResult): Promise<void> {
   if (result.refreshToken === '' || result.refreshToken === inputs.tokens.refreshToken) {
-    core.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
+    log.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
     return;
   }
   await updateSecret(target, result.refreshToken, sendRequest, sealForGitHub);
-  core.info(`Stored the new refresh token in secret ${target.name}${target.environment ? ` (environment ${target.environment})` : ''}.`);
+  log.info(`Stored the new refresh token in secret ${target.name}${target.environment ? ` (environment ${target.environment})` : ''}.`);
 }
 
 function fail(error: unknown): void {
   const { kind, message } = describeFailure(error);
   // Before the step fails, so that `if: failure()` steps can branch on it.
   core.setOutput('failure-kind', kind);
-  core.setFailed(message);
+  log.failed(message);
   // The runner hides ::debug:: lines unless debug is on; do not even write the stack otherwise.
-  if (core.isDebug() && error instanceof Error && error.stack) core.debug(error.stack);
+  if (core.isDebug() && error instanceof Error && error.stack) log.debug(error.stack);
 }
 
 function cleanup(): void {
   const file = core.getState(STATE_TOKEN_FILE);
   if (file === '') return;
-  if (removeTokenFile(tokenFileParent(), file)) core.info(`Deleted the access token file ${file}.`);
-  else core.warning(`Did not delete ${file}: it is not a token file this action wrote.`);
+  if (removeTokenFile(tokenFileParent(), file)) log.info(`Deleted the access token file ${file}.`);
+  else log.warning(`Did not delete ${file}: it is not a token file this action wrote.`);
 }

@@ -18,6 +18,7 @@ import {
   stepOutputs,
   summaryRows,
 } from './outputs.js';
+import { escapeHtml, neutraliseCommands, rememberSecret } from './outside-text.js';
 import { tokenFileParent, writeTokenFile } from './token-file.js';
 import type { TokenResult } from './keycloak/token-result.js';
 
@@ -34,8 +35,23 @@ export function mask(values: Iterable<string | undefined>): void {
     pieces.add(value);
     for (const line of value.split(/\r?\n/)) if (line.trim() !== '') pieces.add(line.trim());
   }
-  for (const piece of pieces) core.setSecret(piece);
+  for (const piece of pieces) {
+    core.setSecret(piece);
+    rememberSecret(piece);
+  }
 }
+
+/**
+ * Every line the action logs goes through here. Outside text in it was made
+ * safe where it came in (outside-text.ts); this is the last guard against a
+ * line the runner would take as a command.
+ */
+export const log = {
+  info: (message: string) => core.info(neutraliseCommands(message)),
+  warning: (message: string) => core.warning(neutraliseCommands(message)),
+  debug: (message: string) => core.debug(neutraliseCommands(message)),
+  failed: (message: string) => core.setFailed(neutraliseCommands(message)),
+};
 
 /** Refresh mode: the tokens and their summary. */
 export async function publish(inputs: ActionInputs, result: TokenResult): Promise<void> {
@@ -50,10 +66,9 @@ export async function publishCheck(inputs: ActionInputs, result: CheckResult, ve
   await writeSummary('Keycloak token check', checkSummaryRows(inputs, result, verdict));
   if (verdict.level === 'failure') {
     core.setOutput('failure-kind', verdict.failureKind ?? 'refresh-token-inactive');
-    core.setFailed(verdict.message);
-  }
-  else if (verdict.level === 'warning') core.warning(verdict.message);
-  else core.info(verdict.message);
+    log.failed(verdict.message);
+  } else if (verdict.level === 'warning') log.warning(verdict.message);
+  else log.info(verdict.message);
 }
 
 /** role-arn: the temporary S3 credentials, masked before anything else. */
@@ -65,7 +80,7 @@ export async function publishCredentials(inputs: ActionInputs, role: S3Role, ses
     for (const [name, value] of Object.entries(credentialEnv(credentials, role, process.env))) core.exportVariable(name, value);
   }
   const until = credentials.expiration === undefined ? '' : ` until ${outputs['aws-expiration']}`;
-  core.info(`Assumed role ${role.roleArn} at ${new URL(role.stsEndpoint).host}${until}.`);
+  log.info(`Assumed role ${role.roleArn} at ${new URL(role.stsEndpoint).host}${until}.`);
   await writeSummary('S3 credentials from RGW STS', credentialSummaryRows(role, sessionName, credentials));
 }
 
@@ -79,17 +94,17 @@ function publishTokens(inputs: ActionInputs, result: TokenResult): void {
   }
   if (result.rotated) {
     const notice = rotationNotice(inputs.connection.rotation, inputs.updateSecret);
-    if (notice.mustAct) core.warning(notice.message);
-    else core.debug(notice.message);
+    if (notice.mustAct) log.warning(notice.message);
+    else log.debug(notice.message);
   }
   const how = result.grant === 'refresh_token' ? 'Refreshed tokens' : `Logged in with the ${result.grant} grant`;
-  core.info(`${how} for client '${inputs.client.clientId}' in realm '${inputs.connection.realm}'.`);
+  log.info(`${how} for client '${inputs.client.clientId}' in realm '${inputs.connection.realm}'.`);
 }
 
 function writeAccessTokenFile(accessToken: string): string {
   const file = writeTokenFile(tokenFileParent(), accessToken);
   core.saveState(STATE_TOKEN_FILE, file);
-  core.info(`Wrote the access token to ${file} (mode 0600); the post step deletes it.`);
+  log.info(`Wrote the access token to ${file} (mode 0600); the post step deletes it.`);
   return file;
 }
 
@@ -97,10 +112,10 @@ function writeAccessTokenFile(accessToken: string): string {
 // warning, not a failed step.
 async function writeSummary(title: string, rows: [string, string][]): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const table = rows.map(([name, value]) => [{ data: name, header: true }, value]);
+  const table = rows.map(([name, value]) => [{ data: escapeHtml(name), header: true }, escapeHtml(value)]);
   try {
     await core.summary.addHeading(title, 3).addTable(table).write();
   } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    log.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

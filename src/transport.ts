@@ -3,11 +3,14 @@
 // never retries (keycloak/retry.ts decides that) and never follows redirects: a
 // redirect would carry the credentials to wherever the Location points.
 import { HttpClient } from '@actions/http-client';
+import type { RequestHandler } from '@actions/http-client/lib/interfaces';
 
 export interface FormRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** CA certificates to trust for this request only, besides Node's (ca-certificate). */
+  extraCas?: string[];
 }
 
 export interface HttpAnswer {
@@ -56,7 +59,7 @@ export type SendRequest = (request: HttpRequest, timeoutMs: number) => Promise<H
 export const sendForm: SendForm = (request, timeoutMs) => sendRequest({ ...request, method: 'POST' }, timeoutMs);
 
 export const sendRequest: SendRequest = async (request, timeoutMs) => {
-  const client = new HttpClient(USER_AGENT, [], {
+  const client = new HttpClient(USER_AGENT, request.extraCas?.length ? [trusting(request.extraCas)] : [], {
     allowRedirects: false,
     allowRetries: false,
     keepAlive: false,
@@ -74,6 +77,25 @@ export const sendRequest: SendRequest = async (request, timeoutMs) => {
     clearTimeout(timer);
   }
 };
+
+/**
+ * Trusts extra CAs on this client's connections only, never process-wide. A
+ * direct connection takes `ca` from the request; a proxy's tunnel agent takes it
+ * from its own options, which the toolkit sets the same way for ignoreSslError.
+ */
+function trusting(extraCas: string[]): RequestHandler {
+  const tls = process.getBuiltinModule('node:tls');
+  const ca = [...tls.getCACertificates('default'), ...extraCas];
+  return {
+    prepareRequest(options) {
+      Object.assign(options, { ca });
+      const agent = options.agent as { options?: object } | undefined;
+      if (agent !== undefined) agent.options = { ...agent.options, ca };
+    },
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('not used')),
+  };
+}
 
 async function roundTrip(client: HttpClient, request: HttpRequest, timeoutMs: number): Promise<HttpAnswer> {
   const response = await client.request(request.method, request.url, request.method === 'GET' ? null : request.body, request.headers);

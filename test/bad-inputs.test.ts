@@ -83,8 +83,12 @@ describe('bad inputs, run as the runner runs the action', () => {
     expect(visibleLog(run)).not.toContain('hunter2');
   });
 
-  it('allows plain http:// to another host, with a loud warning', async () => {
-    const run = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid', 'timeout-seconds': '2' });
-    expect(visibleLog(run)).toContain('::warning::keycloak-url uses plain http:// to sso.invalid: tokens and secrets travel unencrypted.');
+  it('refuses plain http:// to a host off the runner, and allows it with allow-insecure-http and a warning', async () => {
+    const refused = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid' });
+    expect(refused.commands.filter((command) => command.name === 'error').map((command) => command.data)).toEqual([
+      "Input 'keycloak-url' uses plain http:// to sso.invalid: tokens and secrets would travel unencrypted. Use https://, or set allow-insecure-http: true",
+    ]);
+    const allowed = await runAction({ ...valid(), 'keycloak-url': 'http://sso.invalid', 'allow-insecure-http': 'true', 'timeout-seconds': '2', retries: '0' });
+    expect(visibleLog(allowed)).toContain('::warning::keycloak-url uses plain http:// to sso.invalid: tokens and secrets travel unencrypted (allow-insecure-http: true).');
   });
 });

@@ -37,6 +37,7 @@ const parsedAsInputText: Record<string, (inputs: ActionInputs) => string> = {
   rotation: (inputs) => inputs.connection.rotation,
   'export-env': (inputs) => String(inputs.publishing.exportEnv),
   'token-file': (inputs) => String(inputs.publishing.tokenFile),
+  'allow-insecure-http': (inputs) => String(inputs.allowInsecureHttp),
 };
 
 const describedDefault = (name: string) => action.inputs[name]?.description.match(/Default: ([^.]+)\./)?.[1];
@@ -140,7 +141,7 @@ describe('parseInputs', () => {
   });
 
   it('reads the role to assume at RGW, with its defaults', () => {
-    const { inputs, warnings } = parse({ 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'http://rgw.internal:7480/' });
+    const { inputs, warnings } = parse({ 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'http://rgw.internal:7480/', 'allow-insecure-http': 'true' });
     expect(inputs.s3Role).toEqual({
       roleArn: 'arn:aws:iam:::role/S3Access',
       stsEndpoint: 'http://rgw.internal:7480',
@@ -157,11 +158,18 @@ describe('parseInputs', () => {
     expect(parse({ 'refresh-token': '  abc.def  \n' }).inputs.tokens.refreshToken).toBe('abc.def');
   });
 
-  it('warns, without failing, when the URL is plain http to another host', () => {
-    expect(parse({ 'keycloak-url': 'http://sso.internal' }).warnings).toEqual([
-      expect.stringContaining('plain http:// to sso.internal'),
+  it('refuses plain http to a host off the runner unless allow-insecure-http says so, and then warns', () => {
+    expect(() => parse({ 'keycloak-url': 'http://sso.internal' })).toThrow(
+      "Input 'keycloak-url' uses plain http:// to sso.internal: tokens and secrets would travel unencrypted. Use https://, or set allow-insecure-http: true",
+    );
+    expect(() => parse({ 'keycloak-url': 'http://10.0.0.5:8080' })).toThrow("Input 'keycloak-url' uses plain http:// to 10.0.0.5");
+    expect(parse({ 'keycloak-url': 'http://sso.internal', 'allow-insecure-http': 'true' }).warnings).toEqual([
+      'keycloak-url uses plain http:// to sso.internal: tokens and secrets travel unencrypted (allow-insecure-http: true). Use https://.',
     ]);
-    expect(parse({ 'keycloak-url': 'http://127.0.0.1:8080' }).warnings).toEqual([]);
+    // Loopback, and a single-label name such as a service container's, stay on the runner.
+    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080', 'http://keycloak:8080']) {
+      expect(parse({ 'keycloak-url': local }).warnings).toEqual([]);
+    }
   });
 
   it.each([

@@ -211,6 +211,8 @@ describe('run with client-auth: github-oidc', () => {
   it("sends the job's OIDC token for the realm's issuer as client assertion, masked first", async () => {
     vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', 'http://127.0.0.1:9/token?api-version=2.0');
     vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'runner-request-token');
+    // Keycloak's access token names the client it took the assertion for.
+    endpoint.respondWith((_, res) => json(res, 200, { ...tokens, access_token: fakeJwt({ azp: 'ceph-s3' }, 'access') }));
     const before = endpoint.requests.length;
     await run();
     expect(rec().calls.filter((c) => c.fn === 'setFailed')).toEqual([]);

@@ -1,6 +1,7 @@
 // The job's GitHub OIDC token, which the runner hands out only to jobs with
 // `permissions: id-token: write`. The request itself is @actions/core's
 // getIDToken, passed in by main.ts; this module says clearly why it cannot work.
+import { outsideText } from '../outside-text.js';
 import type { FetchIdToken } from '../keycloak/client-auth/index.js';
 
 export class GitHubOidcError extends Error {
@@ -24,7 +25,7 @@ export function idTokenFetcher(env: NodeJS.ProcessEnv, getIdToken: FetchIdToken)
     try {
       return await getIdToken(audience);
     } catch (error) {
-      const reason = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 200) : String(error);
+      const reason = outsideText(error instanceof Error ? error.message : String(error), 200);
       throw new GitHubOidcError(`Could not get the job's GitHub OIDC token from the runner: ${reason}`);
     }
   };

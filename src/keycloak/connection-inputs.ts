@@ -1,6 +1,7 @@
 // Where Keycloak is and how patiently to talk to it: keycloak-url, realm,
 // timeout-seconds, retries, retry-after-send and rotation.
 import type { InputReader } from '../input-values.js';
+import type { HttpPolicy } from '../input-values.js';
 import { InputError, readBoolean, readChoice, readHttpUrl, readWholeNumber, requiredSingleLine } from '../input-values.js';
 import { withoutTrailingSlashes } from '../text.js';
 
@@ -23,8 +24,8 @@ export interface ConnectionInputs {
 const TIMEOUT_SECONDS = { min: 1, max: 600, fallback: 15 };
 const RETRIES = { min: 0, max: 10, fallback: 2 };
 
-export function parseConnectionInputs(read: InputReader, warnings: string[]): ConnectionInputs {
-  const keycloakUrl = parseKeycloakUrl(read('keycloak-url'), warnings);
+export function parseConnectionInputs(read: InputReader, http: HttpPolicy): ConnectionInputs {
+  const keycloakUrl = parseKeycloakUrl(read('keycloak-url'), http);
   const realm = requiredSingleLine(read, 'realm');
   if (/[/\\]/.test(realm) || realm === '.' || realm === '..') {
     throw new InputError('realm', "must be a realm name, not a path (no '/', '\\', '.' or '..')");
@@ -39,11 +40,11 @@ export function parseConnectionInputs(read: InputReader, warnings: string[]): Co
   return { keycloakUrl, realm, timeoutMs, retries, retryAfterSend, rotation };
 }
 
-function parseKeycloakUrl(raw: string, warnings: string[]): string {
+function parseKeycloakUrl(raw: string, http: HttpPolicy): string {
   const name = 'keycloak-url';
   const value = raw.trim();
   if (value === '') throw new InputError(name, 'is required, e.g. https://sso.example.com');
-  const url = readHttpUrl(value, name, 'https://sso.example.com', warnings, ': pass the secret as client-secret');
+  const url = readHttpUrl(value, name, 'https://sso.example.com', http, ': pass the secret as client-secret');
   if (url.pathname.includes('/realms/')) {
     throw new InputError(name, "must be the server's base URL, without /realms/...: give the realm as the 'realm' input");
   }

@@ -4,7 +4,7 @@
 // what went wrong and what to do. Only Keycloak's `error` and
 // `error_description` are quoted, shortened; a raw body is never repeated.
 import type { TokenClaims } from '../jwt-claims.js';
-import { oneLine } from '../text.js';
+import { outsideText } from '../outside-text.js';
 import type { HttpAnswer } from '../transport.js';
 import { TransportError, isTlsErrorCode } from '../transport.js';
 
@@ -270,7 +270,7 @@ function readOAuthError(answer: HttpAnswer): OAuthError | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const { error, error_description: description } = json as Record<string, unknown>;
   if (typeof error !== 'string' || error === '') return undefined;
-  return { error: oneLine(error), description: typeof description === 'string' ? oneLine(description) : '' };
+  return { error: outsideText(error, 80), description: typeof description === 'string' ? outsideText(description) : '' };
 }
 
 function quote(oauth: OAuthError): string {
@@ -289,7 +289,7 @@ function hostOf(url: string): string {
 function safeHost(location: string, base: string): string {
   try {
     const target = new URL(location, base);
-    return `${target.protocol}//${target.host}${target.pathname}`;
+    return outsideText(`${target.protocol}//${target.host}${target.pathname}`);
   } catch {
     return 'an invalid URL';
   }

@@ -86,8 +86,15 @@ export async function sendToKeycloak(
 // Keycloak picked the client from the assertion's sub: make sure it is the one the inputs name.
 function expectIssuedTo(result: TokenResult, clientId: string, facts: CredentialFacts): void {
   const azp = readClaims(result.accessToken)?.azp;
-  if (azp === undefined || azp === clientId) return;
+  if (azp === clientId) return;
   const sub = facts.assertion?.sub === undefined ? '' : ` (sub '${facts.assertion.sub}')`;
+  if (azp === undefined) {
+    throw new KeycloakError(
+      'client-mismatch',
+      `Keycloak's access token for this job's GitHub OIDC token${sub} names no client (not a JWT, or no azp claim), so the action cannot tell whether it was issued to '${clientId}': the tokens were discarded. Turn off lightweight access tokens for the client.`,
+      200,
+    );
+  }
   throw new KeycloakError(
     'client-mismatch',
     `Keycloak authenticated this job's GitHub OIDC token${sub} as client '${azp}', not '${clientId}': the tokens were discarded. Set client-id to '${azp}', or bind client '${clientId}' to this sub (jwt.credential.sub).`,

@@ -2,6 +2,7 @@
 import type { TokenClaims } from '../jwt-claims.js';
 import { claimDate, readClaims } from '../jwt-claims.js';
 import type { GrantType } from './grants/token-grant.js';
+import { INVALID, fitsFormat } from '../outside-text.js';
 import { KeycloakError } from './keycloak-error.js';
 
 export interface TokenResult {
@@ -37,6 +38,12 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
     throw new KeycloakError('unexpected-answer', 'Keycloak answered 200 without an access_token: this is not a token response.', 200, 'maybe-processed');
   }
   const newRefreshToken = nonEmptyString(json.refresh_token);
+  const idToken = nonEmptyString(json.id_token);
+  for (const [field, token] of [['access_token', accessToken], ['refresh_token', newRefreshToken], ['id_token', idToken]] as const) {
+    if (token !== undefined && !fitsFormat(token, 'token')) {
+      throw new KeycloakError('unexpected-answer', `Keycloak answered 200, but its ${field} is not a token (white space, control characters or over 256 kB).`, 200, 'maybe-processed');
+    }
+  }
   const refreshToken = newRefreshToken ?? sentRefreshToken;
   const expiresIn = positiveSeconds(json.expires_in);
   const claims = refreshToken === '' ? undefined : readClaims(refreshToken);
@@ -45,10 +52,10 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
     grant,
     accessToken,
     refreshToken,
-    idToken: nonEmptyString(json.id_token),
+    idToken,
     tokenType: normaliseTokenType(nonEmptyString(json.token_type)),
-    scope: nonEmptyString(json.scope),
-    sessionState: nonEmptyString(json.session_state),
+    scope: validated(nonEmptyString(json.scope), 'scope'),
+    sessionState: validated(nonEmptyString(json.session_state), 'sessionState'),
     expiresIn,
     expiresAt: expiresIn === undefined ? undefined : addSeconds(requestedAt, expiresIn),
     ...refreshExpiry,
@@ -88,7 +95,12 @@ function refreshTokenExpiry(
 
 function normaliseTokenType(tokenType: string | undefined): string {
   if (tokenType === undefined || tokenType.toLowerCase() === 'bearer') return 'Bearer';
-  return tokenType;
+  return validated(tokenType, 'tokenType');
+}
+
+/** A field with a known format, or `(invalid)`: reported as such, never printed. */
+function validated<T extends string | undefined>(value: T, format: 'scope' | 'sessionState' | 'tokenType'): T | typeof INVALID {
+  return value === undefined || fitsFormat(value, format) ? value : INVALID;
 }
 
 function nonEmptyString(value: unknown): string | undefined {

@@ -7,6 +7,7 @@ import { assumeRoleRequest } from './sts-request.js';
 import type { TemporaryCredentials } from './sts-response.js';
 import { parseCredentials, parseFault } from './sts-response.js';
 import { StsError, stsTransportError } from './sts-error.js';
+import type { WebIdentityContext } from './web-identity-diagnosis.js';
 import { diagnoseWebIdentity } from './web-identity-diagnosis.js';
 
 export interface AssumeRoleDeps {
@@ -14,7 +15,11 @@ export interface AssumeRoleDeps {
   now?: () => number;
 }
 
-export async function assumeRole(role: RoleRequest, accessToken: string, clientId: string, timeoutMs: number, deps: AssumeRoleDeps): Promise<TemporaryCredentials> {
+export interface AssumeRoleContext extends WebIdentityContext {
+  timeoutMs: number;
+}
+
+export async function assumeRole(role: RoleRequest, accessToken: string, { timeoutMs, ...context }: AssumeRoleContext, deps: AssumeRoleDeps): Promise<TemporaryCredentials> {
   const request = assumeRoleRequest(role, accessToken);
   const host = new URL(role.stsEndpoint).host;
   let answer;
@@ -39,6 +44,6 @@ export async function assumeRole(role: RoleRequest, accessToken: string, clientI
   if (answer.status === 400 && /session size is incorrect/i.test(fault.message)) {
     throw new StsError('sts-refused', `RGW's STS at ${host} refused AssumeRoleWithWebIdentity (${quoted}): role-session-name must be 2 to 64 characters.`);
   }
-  const findings = await diagnoseWebIdentity(accessToken, clientId, { send: deps.send, now: deps.now ?? Date.now });
+  const findings = await diagnoseWebIdentity(accessToken, context, { send: deps.send, now: deps.now ?? Date.now });
   throw new StsError('sts-refused', `RGW's STS at ${host} refused AssumeRoleWithWebIdentity for role ${role.roleArn} (${quoted}). ${findings.join(' ')}`);
 }

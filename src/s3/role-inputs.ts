@@ -1,6 +1,7 @@
 // The role to assume at RGW's STS with the new access token: role-arn,
 // sts-endpoint, role-session-name, role-duration-seconds and s3-endpoint.
 import type { InputReader } from '../input-values.js';
+import type { HttpPolicy } from '../input-values.js';
 import { InputError, optionalSingleLine, readHttpUrl, readWholeNumber } from '../input-values.js';
 import { withoutTrailingSlashes } from '../text.js';
 import { isValidSessionName } from './sts-request.js';
@@ -19,7 +20,7 @@ const ROLE_INPUTS = ['sts-endpoint', 'role-session-name', 'role-duration-seconds
 const DURATION_SECONDS = { min: 900, max: 43_200, fallback: 3600 };
 const EXAMPLE = 'https://rgw.example.com';
 
-export function parseS3Role(read: InputReader, warnings: string[]): S3Role | undefined {
+export function parseS3Role(read: InputReader, http: HttpPolicy): S3Role | undefined {
   const roleArn = optionalSingleLine(read, 'role-arn');
   if (roleArn === undefined) {
     const stray = ROLE_INPUTS.find((name) => read(name).trim() !== '');
@@ -31,9 +32,9 @@ export function parseS3Role(read: InputReader, warnings: string[]): S3Role | und
   }
   const rawSts = read('sts-endpoint').trim();
   if (rawSts === '') throw new InputError('sts-endpoint', `is required with role-arn: RGW's URL, e.g. ${EXAMPLE}`);
-  const stsEndpoint = withoutTrailingSlashes(readHttpUrl(rawSts, 'sts-endpoint', EXAMPLE, warnings).href);
+  const stsEndpoint = withoutTrailingSlashes(readHttpUrl(rawSts, 'sts-endpoint', EXAMPLE, http).href);
   const rawS3 = read('s3-endpoint').trim();
-  const s3Endpoint = rawS3 === '' ? stsEndpoint : withoutTrailingSlashes(readHttpUrl(rawS3, 's3-endpoint', EXAMPLE, warnings).href);
+  const s3Endpoint = rawS3 === '' ? stsEndpoint : withoutTrailingSlashes(readHttpUrl(rawS3, 's3-endpoint', EXAMPLE, http).href);
   const roleSessionName = optionalSingleLine(read, 'role-session-name');
   if (roleSessionName !== undefined && !isValidSessionName(roleSessionName)) {
     throw new InputError('role-session-name', 'must be 2 to 64 of the characters A-Z a-z 0-9 + = , . @ _ -');

@@ -2,7 +2,7 @@
 // (<AssumeRoleWithWebIdentityResponse>) but refusals in the S3 shape
 // (<Error><Code>AccessDenied</Code>...), which is why SDKs print "(Unknown)".
 // The XML parser is loaded only when an STS call is made.
-import { oneLine } from '../text.js';
+import { outsideText } from '../outside-text.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -56,7 +56,7 @@ export async function parseCredentials(body: string): Promise<TemporaryCredentia
     secretAccessKey,
     sessionToken,
     expiration: date === undefined || Number.isNaN(date.getTime()) ? undefined : date,
-    subject: text(child(result, 'SubjectFromWebIdentityToken')),
+    subject: optionalOutsideText(text(child(result, 'SubjectFromWebIdentityToken'))),
   };
 }
 
@@ -66,5 +66,9 @@ export async function parseFault(body: string): Promise<StsFault | undefined> {
   const error = child(xml, 'Error') ?? child(child(xml, 'ErrorResponse'), 'Error');
   const code = text(child(error, 'Code'));
   if (code === undefined) return undefined;
-  return { code: oneLine(code), message: oneLine(text(child(error, 'Message')) ?? '') };
+  return { code: outsideText(code, 80), message: outsideText(text(child(error, 'Message')) ?? '') };
+}
+
+function optionalOutsideText(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : outsideText(value, 200);
 }

@@ -5,10 +5,17 @@
 // RSA-OAEP encryption key unless rsa-generated has a higher priority.
 import { jwtDecode } from 'jwt-decode';
 import { readClaims } from '../jwt-claims.js';
+import { outsideText } from '../outside-text.js';
 import { withoutTrailingSlashes } from '../text.js';
 import type { SendRequest } from '../transport.js';
 
 const JWKS_TIMEOUT_MS = 5_000;
+
+export interface WebIdentityContext {
+  clientId: string;
+  /** The JWKS is fetched only from this origin: a token's iss is not trusted to name a host. */
+  keycloakUrl: string;
+}
 
 export interface DiagnosisDeps {
   send: SendRequest;
@@ -16,7 +23,7 @@ export interface DiagnosisDeps {
 }
 
 /** Sentences, each naming one thing that is wrong, or what to check when nothing visibly is. */
-export async function diagnoseWebIdentity(accessToken: string, clientId: string, deps: DiagnosisDeps): Promise<string[]> {
+export async function diagnoseWebIdentity(accessToken: string, { clientId, keycloakUrl }: WebIdentityContext, deps: DiagnosisDeps): Promise<string[]> {
   const claims = readClaims(accessToken);
   if (claims === undefined) return ['The access token is not a JWT, so RGW cannot verify it: RGW needs Keycloak\'s signed (non-lightweight) access tokens.'];
   const findings: string[] = [];
@@ -24,10 +31,13 @@ export async function diagnoseWebIdentity(accessToken: string, clientId: string,
   if (claims.aud === undefined) {
     findings.push(`The access token has no aud claim: add an Audience mapper (oidc-audience-mapper) to client '${clientId}' that includes the client ID registered with RGW's OIDC provider (--client-id-list).`);
   }
-  const keyFinding = claims.iss === undefined ? undefined : await firstKeyFinding(accessToken, claims.iss, deps);
+  const jwksAtKeycloak = claims.iss !== undefined && originOf(claims.iss) === originOf(keycloakUrl);
+  const keyFinding = jwksAtKeycloak ? await firstKeyFinding(accessToken, claims.iss as string, deps) : undefined;
   if (keyFinding !== undefined) findings.push(keyFinding);
   if (findings.length > 0) return findings;
+  const notFetched = jwksAtKeycloak ? [] : [`The token's issuer (${claims.iss ?? 'none'}) is not at keycloak-url's origin, so the action did not fetch its JWKS to compare keys.`];
   return [
+    ...notFetched,
     `Check on RGW: an OIDC provider for exactly '${claims.iss ?? 'the token issuer'}' (iam create-open-id-connect-provider --url, same scheme, host and port) whose --client-id-list holds the token's aud (${claims.aud?.join(', ')}) or azp (${claims.azp ?? 'none'}); a role whose trust policy names that provider and whose conditions (app_id, sub) this token meets; and that RGW can fetch ${claims.iss ?? 'the issuer'}/.well-known/openid-configuration. RGW's log (debug_rgw 5) names the reason.`,
   ];
 }
@@ -49,5 +59,14 @@ async function firstKeyFinding(accessToken: string, issuer: string, deps: Diagno
     return `The issuer's JWKS (${url}) could not be read from here; RGW must be able to fetch it.`;
   }
   if (first === undefined || kid === undefined || first.kid === kid) return undefined;
-  return `RGW verifies with the first key of the issuer's JWKS, which is ${String(first.alg ?? 'a key')}${first.use ? ` (use ${String(first.use)})` : ''}, not the key that signed this token: raise the priority of rsa-generated above the other keys (Realm settings, Keys, Providers), or disable rsa-enc-generated.`;
+  const use = first.use ? ` (use ${outsideText(String(first.use), 20)})` : '';
+  return `RGW verifies with the first key of the issuer's JWKS, which is ${outsideText(String(first.alg ?? 'a key'), 20)}${use}, not the key that signed this token: raise the priority of rsa-generated above the other keys (Realm settings, Keys, Providers), or disable rsa-enc-generated.`;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

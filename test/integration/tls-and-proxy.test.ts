@@ -69,9 +69,12 @@ describe('through a proxy', () => {
     expect(proxy.connects).toEqual([`${PUBLIC_NAME}:8443`]);
   });
 
-  it('HTTP_PROXY: plain http goes through the proxy too, with the clear-text warning', async () => {
+  it('HTTP_PROXY: plain http goes through the proxy too, only with allow-insecure-http and its warning', async () => {
     const tokens = await keycloak.api.login(login);
-    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': `http://${PUBLIC_NAME}:8080` }, { env: { http_proxy: proxy.url } });
+    const refused = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': `http://${PUBLIC_NAME}:8080` }, { env: { http_proxy: proxy.url } });
+    expectFailure(refused, 'input', new RegExp(`Input 'keycloak-url' uses plain http:// to ${PUBLIC_NAME.replace('.', '\\.')}: tokens and secrets would travel unencrypted`));
+    expect(proxy.connects).toEqual([]);
+    const run = await runScenario(keycloak.api, login, tokens, { 'keycloak-url': `http://${PUBLIC_NAME}:8080`, 'allow-insecure-http': 'true' }, { env: { http_proxy: proxy.url } });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(visibleLog(run)).toContain(`::warning::keycloak-url uses plain http:// to ${PUBLIC_NAME}`);
     expect(proxy.connects).toEqual([`${PUBLIC_NAME}:8080`]);

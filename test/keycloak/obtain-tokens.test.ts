@@ -117,4 +117,14 @@ describe('obtainTokens with client-auth: github-oidc', () => {
       message: expect.stringMatching(/sub 'repo:acme\/pipeline:ref:refs\/heads\/main'\) as client 'other-client', not 'ceph-s3': the tokens were discarded/),
     });
   });
+  it.each([
+    ['an opaque access token', 'opaque-lightweight-token'],
+    ['a JWT without azp', fakeJwt({ sub: 'service-account-ceph-s3' })],
+  ])('discards %s: the client it was issued to cannot be told', async (_, accessToken) => {
+    const d = deps(json(200, { access_token: accessToken }));
+    await expect(obtainTokens(tokens, oidc(assertions()), d)).rejects.toMatchObject({
+      kind: 'client-mismatch',
+      message: expect.stringContaining("names no client (not a JWT, or no azp claim), so the action cannot tell whether it was issued to 'ceph-s3': the tokens were discarded"),
+    });
+  });
 });

@@ -105,6 +105,8 @@ describe('parseTokenResponse', () => {
     ['a JSON array', '[]', 'not a JSON object'],
     ['no access_token', JSON.stringify({ refresh_token: 'r' }), 'without an access_token'],
     ['an empty access_token', JSON.stringify({ access_token: '' }), 'without an access_token'],
+    ['an access_token with a line break', JSON.stringify({ access_token: 'eyJ.a\n::error::x' }), 'its access_token is not a token'],
+    ['a refresh_token with a space', JSON.stringify({ access_token: 'eyJ.a.b', refresh_token: 'two words' }), 'its refresh_token is not a token'],
   ])('rejects %s without quoting the body', (_, body, problem) => {
     expect(() => parseTokenResponse(body, sent, requestedAt)).toThrow(KeycloakError);
     expect(() => parseTokenResponse(body, sent, requestedAt)).toThrow(problem);
@@ -113,5 +115,12 @@ describe('parseTokenResponse', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain(body);
     }
+  });
+
+  it('publishes a token_type, scope or session_state that does not fit its format as (invalid), not as sent', () => {
+    const hostile = '\n::error::forged ##[stop-commands]x';
+    expect(parse({ ...keycloakBody, token_type: hostile, scope: hostile, session_state: hostile })).toMatchObject({ tokenType: '(invalid)', scope: '(invalid)', sessionState: '(invalid)' });
+    expect(parse({ ...keycloakBody, token_type: 'DPoP', scope: 'openid urn:acme:read' })).toMatchObject({ tokenType: 'DPoP', scope: 'openid urn:acme:read' });
+    expect(parse({ ...keycloakBody, refresh_token: fakeJwt({ typ: 'Offline\n::error::x' }) }).refreshTokenKind).toBe('(invalid)');
   });
 });

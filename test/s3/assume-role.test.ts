@@ -16,7 +16,8 @@ const jwks = (...keys: object[]): HttpAnswer => jsonAnswer(200, { keys });
 const credentials = xml(200, '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>K</AccessKeyId><SecretAccessKey>S</SecretAccessKey><SessionToken>T</SessionToken><Expiration>2026-11-27T13:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>');
 
 const sending = (...answers: (HttpAnswer | TransportError)[]) => scriptedSend<HttpRequest>(answers);
-const run = (send: SendRequest, accessToken = token()) => assumeRole(role, accessToken, 'ceph-s3', 5000, { send, now: () => now });
+const context = { clientId: 'ceph-s3', keycloakUrl: 'http://127.0.0.1:8080', timeoutMs: 5000 };
+const run = (send: SendRequest, accessToken = token()) => assumeRole(role, accessToken, context, { send, now: () => now });
 
 describe('assumeRole', () => {
   it('returns the credentials after one unsigned POST', async () => {
@@ -73,5 +74,12 @@ describe('assumeRole', () => {
     const error = (await run(sending(denied, jwks({ kid: 'sig-key' })), accessToken).catch((e: unknown) => e)) as Error;
     expect(error.message).not.toContain(accessToken);
     expect(error.message).not.toContain('tx1');
+  });
+
+  it("fetches no JWKS from a host the token's iss names unless it is keycloak-url's", async () => {
+    const send = sending(denied);
+    const error = await run(send, token({ iss: 'https://attacker.example/realms/s3' })).catch((e: unknown) => e);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect((error as Error).message).toContain("The token's issuer (https://attacker.example/realms/s3) is not at keycloak-url's origin, so the action did not fetch its JWKS");
   });
 });

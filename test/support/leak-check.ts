@@ -3,8 +3,8 @@
 // line that holds it (the runner masks only from then on), and never in the post
 // step, the job summary, the saved state, an output that is not a secret's own,
 // GITHUB_ENV (unless exported on purpose) or a file left under RUNNER_TEMP or the
-// workspace. Encoded forms (form- and URI-encoded, JSON-escaped, Base64) are not
-// masked by the runner, so they may not appear anywhere.
+// workspace. Encoded forms (form- and URI-encoded, JSON-escaped, Base64) and
+// pieces of a secret are not masked by the runner, so they may not appear anywhere.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -32,6 +32,7 @@ export function expectNoLeaks(run: ActionRun, secrets: string[], options: LeakCh
     expect(run.post.lines.some((line) => line.text.includes(secret)), `the post step's log contains ${what}`).toBe(false);
     for (const step of [run, run.post]) expectNotInStepFiles(step, secret, what, options);
     for (const [file, text] of files) expect(text.includes(secret), `${file} contains ${what} after the post step`).toBe(false);
+    expectNoPieceOf(secret, exposedTexts(run, options), what);
     for (const [form, encoded] of encodedForms(secret)) {
       const anywhere = [run.stdout, run.stderr, run.post.stdout, run.post.stderr, run.summary, JSON.stringify(run.outputs), JSON.stringify(run.env), ...files.map(([, text]) => text)];
       expect(anywhere.some((text) => text.includes(encoded)), `the ${form} form of ${what} appears`).toBe(false);
@@ -47,6 +48,42 @@ function expectNotInStepFiles(step: StepRun, secret: string, what: string, optio
   }
   if (!options.allowedInEnv?.includes(secret)) {
     expect(JSON.stringify(step.env).includes(secret), `GITHUB_ENV contains ${what}`).toBe(false);
+  }
+}
+
+/** Where no piece of a secret may be: the log without its add-mask lines, and every file and value a secret is not allowed in. */
+function exposedTexts(run: ActionRun, options: LeakCheckOptions): [string, string][] {
+  const allowedInEnv = options.allowedInEnv ?? [];
+  const texts: [string, string][] = [];
+  for (const [label, step] of [['main step', run], ['post step', run.post]] as const) {
+    texts.push([`the ${label}'s log`, step.lines.map((line) => line.text).filter((line) => !isMaskCommand(line)).join('\n')]);
+    texts.push([`the ${label}'s summary`, step.summary], [`the ${label}'s state`, JSON.stringify(step.state)]);
+    texts.push([`the ${label}'s outputs that are not secrets`, Object.entries(step.outputs).filter(([name]) => !SECRET_OUTPUTS.includes(name)).map(([, value]) => value).join('\n')]);
+    // An exported secret shares pieces with others (a JWT's header): take it out first.
+    texts.push([`the ${label}'s GITHUB_ENV`, Object.values(step.env).filter((value) => !allowedInEnv.includes(value)).join('\n')]);
+  }
+  return texts;
+}
+
+const PIECE = 12;
+
+/**
+ * No 12-character piece of a secret, as a cut or re-wrapped secret would leave
+ * it where no mask matches. Only pieces with a capital or a digit count: a
+ * test's made-up secret such as 'client-secret-value' shares lower-case words
+ * with the action's own messages.
+ */
+function expectNoPieceOf(secret: string, texts: [string, string][], what: string): void {
+  const pieces = new Set<string>();
+  for (let i = 0; i + PIECE <= secret.length; i++) {
+    const piece = secret.slice(i, i + PIECE);
+    if (/[A-Z0-9]/.test(piece)) pieces.add(piece);
+  }
+  if (pieces.size === 0) return;
+  for (const [where, text] of texts) {
+    for (let i = 0; i + PIECE <= text.length; i++) {
+      if (pieces.has(text.slice(i, i + PIECE))) expect.fail(`${where} holds a ${PIECE}-character piece of ${what}`);
+    }
   }
 }
 

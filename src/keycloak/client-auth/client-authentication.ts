@@ -22,5 +22,7 @@ export interface ClientAuthentication {
    * client_id: the issued tokens' azp must then be checked against client-id.
    */
   readonly namesClient: boolean;
+  /** Values the requests carry that are derived from a secret (HTTP Basic's credentials): masked like it. */
+  readonly derivedSecrets: string[];
   authenticate(request: ClientRequest): Promise<CredentialFacts>;
 }

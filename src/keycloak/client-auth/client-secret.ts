@@ -6,6 +6,7 @@ export function clientSecret(clientId: string, secret: string, method: 'post' | 
   return {
     description: `confidential client '${clientId}', secret sent by ${method}`,
     namesClient: true,
+    derivedSecrets: method === 'basic' ? [basicAuthorization(clientId, secret).slice('Basic '.length)] : [],
     async authenticate({ form, headers }) {
       if (method === 'basic') {
         headers.Authorization = basicAuthorization(clientId, secret);

@@ -15,6 +15,8 @@ export function githubOidcAssertion(clientId: string, audience: string, fetchIdT
     // No client_id: Keycloak picks the client bound to the token's sub, and
     // 26.4 refuses a client_id that differs from the sub.
     namesClient: false,
+    // Each assertion is masked when the runner hands it out.
+    derivedSecrets: [],
     async authenticate({ form }) {
       // Keycloak takes an assertion once (jti) and only within 300 s of its iat.
       const assertion = await fetchIdToken(audience);

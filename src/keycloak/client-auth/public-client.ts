@@ -5,6 +5,7 @@ export function publicClient(clientId: string): ClientAuthentication {
   return {
     description: `public client '${clientId}'`,
     namesClient: true,
+    derivedSecrets: [],
     async authenticate({ form }) {
       form.set('client_id', clientId);
       return {};
