@@ -1,5 +1,5 @@
 // Minifies the chunks ncc splits off (the XML
-// parser and libsodium, loaded by import()): ncc minifies only the entry file, and unminified they would
+// parser and the sealing code, loaded by import()): ncc minifies only the entry file, and unminified they would
 // take dist/ past its size budget. Same output format (ESM), same behaviour.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
