@@ -1,5 +1,6 @@
-// Writes DIST/licenses.txt: the licence of every package inside the bundle, and
-// fails when one of them has no licence text.
+// Writes DIST/licenses.txt: the licence of every package inside the bundles
+// (`node scripts/licenses.js DIST [OTHER_BUNDLE_DIR ...]`: the action and the
+// token command), and fails when one of them has no licence text.
 //
 // Which packages: the ones ncc really bundled, from its webpack stats
 // (DIST/ncc-stats.json, written by `ncc build --stats-out` in `npm run build`;
@@ -15,16 +16,20 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dist = process.argv[2] ?? 'dist';
-const statsFile = join(dist, 'ncc-stats.json');
+const bundleDirs = process.argv.length > 2 ? process.argv.slice(2) : ['dist'];
+const dist = bundleDirs[0];
 const VENDORED = 'scripts/licenses';
 
-if (!existsSync(statsFile)) {
-  process.stderr.write(`licenses: ${statsFile} is missing: run 'npm run build' (ncc build --stats-out ${statsFile}).\n`);
-  process.exit(1);
-}
-const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
-rmSync(statsFile);
+const allStats = bundleDirs.map((dir) => {
+  const statsFile = join(dir, 'ncc-stats.json');
+  if (!existsSync(statsFile)) {
+    process.stderr.write(`licenses: ${statsFile} is missing: run 'npm run build' (ncc build --stats-out ${statsFile}).\n`);
+    process.exit(1);
+  }
+  const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+  rmSync(statsFile);
+  return stats;
+});
 
 // "node_modules/a" or "node_modules/a/node_modules/@s/b": the package-lock.json key of
 // a module's package, wherever node_modules itself lives (it may be a symlink).
@@ -37,8 +42,10 @@ const collect = (modules) => {
     collect(module.modules);
   }
 };
-collect(stats.modules);
-for (const chunk of stats.chunks ?? []) collect(chunk.modules);
+for (const stats of allStats) {
+  collect(stats.modules);
+  for (const chunk of stats.chunks ?? []) collect(chunk.modules);
+}
 
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
 const problems = [];
@@ -74,7 +81,7 @@ for (const file of existsSync(VENDORED) ? walk(VENDORED) : []) {
   if (!usedVendored.has(file)) problems.push(`${file}: no bundled package uses it: remove it`);
 }
 
-if (bundled.size === 0) problems.push(`${statsFile} names no package: has the stats format changed?`);
+if (bundled.size === 0) problems.push(`the ncc stats name no package: has the stats format changed?`);
 if (problems.length > 0) {
   process.stderr.write(`licenses: ${dist}/licenses.txt cannot be complete:\n${problems.map((p) => `  - ${p}\n`).join('')}`);
   process.exit(1);

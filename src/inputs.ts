@@ -25,6 +25,8 @@ import type { PublishInputs } from './publish-inputs.js';
 import { parsePublishInputs } from './publish-inputs.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { parseS3Role } from './s3/role-inputs.js';
+import type { KeepFreshInputs } from './token-command/keep-fresh-inputs.js';
+import { parseKeepFreshInputs } from './token-command/keep-fresh-inputs.js';
 
 export const MODES = ['refresh', 'check'] as const;
 export type Mode = (typeof MODES)[number];
@@ -44,6 +46,8 @@ export interface ActionInputs {
   updateSecret: SecretUpdate | undefined;
   /** The role to assume at RGW's STS with the new access token, when asked (role-arn). */
   s3Role: S3Role | undefined;
+  /** The keycloak-token command and AWS profile for later steps. */
+  keepFresh: KeepFreshInputs;
 }
 
 export interface ParsedInputs {
@@ -72,6 +76,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
     publishing: parsePublishInputs(read),
     updateSecret: parseSecretUpdate(read),
     s3Role: parseS3Role(read, http),
+    keepFresh: parseKeepFreshInputs(read),
   };
   for (const rule of CROSS_FEATURE_RULES) rule(inputs);
   return { inputs, warnings: http.warnings };
@@ -113,5 +118,13 @@ const CROSS_FEATURE_RULES: readonly ((inputs: ActionInputs) => void)[] = [
   },
   function roleOnlyWhenRefreshing({ mode, s3Role }) {
     if (s3Role !== undefined && mode !== 'refresh') throw new InputError('role-arn', 'only applies with mode: refresh');
+  },
+  function keepFreshOnlyWhenRefreshing({ mode, keepFresh }) {
+    if (keepFresh.keepFresh && mode !== 'refresh') throw new InputError('keep-fresh', 'only applies with mode: refresh');
+  },
+  function awsProfileNeedsARole({ keepFresh, s3Role }) {
+    if (keepFresh.awsProfile !== undefined && s3Role === undefined) {
+      throw new InputError('aws-profile', 'is only used with role-arn: the profile gets its credentials from RGW\'s STS');
+    }
   },
 ];

@@ -1,5 +1,6 @@
 // The action's entry point: main step and post step share one bundle, told
 // apart by the state the main step saves (as actions/checkout does).
+import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
 import { readCaCertificates } from './ca-certificates.js';
 import { idTokenFetcher } from './github/oidc-token.js';
@@ -17,10 +18,15 @@ import type { RetryNotice } from './keycloak/retry.js';
 import { obtainTokens } from './keycloak/obtain-tokens.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
-import { STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials } from './publish.js';
+import { DEFAULT_REGION } from './outputs.js';
+import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials, publishTokenCommand } from './publish.js';
 import { assumeRole } from './s3/assume-role.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
+import type { TemporaryCredentials } from './s3/sts-response.js';
+import { DEFAULT_AWS_PROFILE } from './token-command/keep-fresh-inputs.js';
+import type { RunOutcome } from './token-command/setup.js';
+import { endSession, sessionFor, setUpTokenCommand } from './token-command/setup.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import type { SendRequest } from './transport.js';
 import { sendForm, sendRequest } from './transport.js';
@@ -29,7 +35,11 @@ const STATE_IS_POST = 'is-post';
 
 export async function run(): Promise<void> {
   if (core.getState(STATE_IS_POST) === 'true') {
-    cleanup();
+    try {
+      await postStep();
+    } catch (error) {
+      fail(error);
+    }
     return;
   }
   core.saveState(STATE_IS_POST, 'true');
@@ -58,6 +68,7 @@ async function mainStep(): Promise<void> {
   const target = inputs.updateSecret && secretTarget(inputs.updateSecret, process.env);
   const { tokens } = inputs;
   let result: TokenResult | undefined;
+  let tokenFile: string | undefined;
   if (inputs.mode === 'check') {
     const check = await checkToken({ method: inputs.check.method, refreshToken: tokens.refreshToken, scope: tokens.scope }, connection, deps);
     result = check.refreshed;
@@ -66,11 +77,28 @@ async function mainStep(): Promise<void> {
     const onFallback = (reason: string) =>
       log.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; store the new refresh-token output as the secret.`);
     result = await obtainTokens(tokens, connection, { ...deps, onFallback });
-    await publish(inputs, result);
+    tokenFile = await publish(inputs, result);
   }
-  if (target && result) await storeNewRefreshToken(target, inputs, result);
+  const stored = target && result ? await storeNewRefreshToken(target, inputs, result) : false;
   // Last: a refused role must not cost the rotated refresh token, which is out by now.
-  if (inputs.s3Role && result) await assumeS3Role(inputs, inputs.s3Role, result, extraCas);
+  const s3 = inputs.s3Role && result ? await assumeS3Role(inputs, inputs.s3Role, result, extraCas) : undefined;
+  if (inputs.keepFresh.keepFresh && result) {
+    const storedRefreshToken = stored ? result.refreshToken : tokens.refreshToken;
+    startTokenCommand({ inputs, result, extraCas, credentials: s3?.credentials, roleSessionName: s3?.roleSessionName, tokenFile, storedRefreshToken, now: Date.now() });
+  }
+}
+
+/** keep-fresh: the keycloak-token command and AWS profile for later steps (src/token-command/). */
+function startTokenCommand(outcome: RunOutcome): void {
+  const setup = setUpTokenCommand(sessionFor(outcome), {
+    runnerTemp: tokenFileParent(),
+    node: process.execPath,
+    // The runner runs dist/index.js; the token command's bundle sits beside it.
+    script: join(dirname(process.argv[1] ?? ''), 'token-command', 'index.js'),
+    awsProfile: outcome.inputs.keepFresh.awsProfile ?? DEFAULT_AWS_PROFILE,
+    region: DEFAULT_REGION,
+  });
+  publishTokenCommand(setup);
 }
 
 /** The client authenticates the same way for every request of the run. */
@@ -80,12 +108,13 @@ function keycloakConnection({ connection, client }: ActionInputs): KeycloakConne
   return { ...connection, clientId: client.clientId, auth: clientAuthentication(client, fetchIdToken) };
 }
 
-async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenResult, extraCas: string[]): Promise<void> {
+async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenResult, extraCas: string[]): Promise<{ credentials: TemporaryCredentials; roleSessionName: string }> {
   const roleSessionName = role.roleSessionName ?? defaultSessionName(process.env);
   const send: SendRequest = (request, timeoutMs) => sendRequest({ ...request, extraCas }, timeoutMs);
   const { keycloakUrl, timeoutMs } = inputs.connection;
   const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, { clientId: inputs.client.clientId, keycloakUrl, timeoutMs }, { send });
   await publishCredentials(inputs, role, roleSessionName, credentials);
+  return { credentials, roleSessionName };
 }
 
 // getIDToken masks the token itself; masked here too so that this never depends on it.
@@ -95,12 +124,18 @@ async function fetchMaskedIdToken(audience: string): Promise<string> {
   return token;
 }
 
-async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, result: TokenResult): Promise<void> {
+/** Returns whether it stored a new token. */
+async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, result: TokenResult): Promise<boolean> {
   if (result.refreshToken === '' || result.refreshToken === inputs.tokens.refreshToken) {
     log.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
-    return;
+    return false;
   }
-  await updateSecret(target, result.refreshToken, sendRequest, sealForGitHub);
+  await storeRefreshToken(target, result.refreshToken);
+  return true;
+}
+
+async function storeRefreshToken(target: SecretTarget, refreshToken: string): Promise<void> {
+  await updateSecret(target, refreshToken, sendRequest, sealForGitHub);
   log.info(`Stored the new refresh token in secret ${target.name}${target.environment ? ` (environment ${target.environment})` : ''}.`);
 }
 
@@ -113,7 +148,23 @@ function fail(error: unknown): void {
   if (core.isDebug() && error instanceof Error && error.stack) log.debug(error.stack);
 }
 
-function cleanup(): void {
+async function postStep(): Promise<void> {
+  const stateDir = core.getState(STATE_KEEP_FRESH);
+  if (stateDir !== '') await endTokenCommand(stateDir);
+  removeAccessTokenFile();
+}
+
+// With rotation the token command may have used up the refresh token the main step stored: store the newest.
+async function endTokenCommand(stateDir: string): Promise<void> {
+  const ended = endSession(stateDir);
+  log.info('Ended the keep-fresh session: keycloak-token now says so, and the background refresher has stopped.');
+  if (ended === undefined || ended.refreshToken === ended.storedRefreshToken || ended.refreshToken === '') return;
+  const { inputs } = parseInputs((name) => core.getInput(name));
+  if (inputs.updateSecret === undefined) return;
+  await storeRefreshToken(secretTarget(inputs.updateSecret, process.env), ended.refreshToken);
+}
+
+function removeAccessTokenFile(): void {
   const file = core.getState(STATE_TOKEN_FILE);
   if (file === '') return;
   if (removeTokenFile(tokenFileParent(), file)) log.info(`Deleted the access token file ${file}.`);

@@ -80,13 +80,12 @@ export function credentialOutputs(credentials: TemporaryCredentials): Record<str
  * any version, boto3, s3cmd, rclone): the three credentials, the endpoint, and
  * a region when the job has none (RGW accepts any).
  */
-export function credentialEnv(credentials: TemporaryCredentials, role: S3Role, env: NodeJS.ProcessEnv): Record<string, string> {
-  const exports: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_SESSION_TOKEN: credentials.sessionToken,
-    AWS_ENDPOINT_URL: role.s3Endpoint,
-  };
+export function credentialEnv(credentials: TemporaryCredentials, role: S3Role, env: NodeJS.ProcessEnv, keepFresh = false): Record<string, string> {
+  // With keep-fresh the AWS profile refreshes them: keys in the environment would shadow it and expire.
+  const keys: Record<string, string> = keepFresh
+    ? {}
+    : { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken };
+  const exports: Record<string, string> = { ...keys, AWS_ENDPOINT_URL: role.s3Endpoint };
   if (!env.AWS_REGION && !env.AWS_DEFAULT_REGION) {
     exports.AWS_REGION = DEFAULT_REGION;
     exports.AWS_DEFAULT_REGION = DEFAULT_REGION;
@@ -94,7 +93,7 @@ export function credentialEnv(credentials: TemporaryCredentials, role: S3Role, e
   return exports;
 }
 
-const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_REGION = 'us-east-1';
 
 export function credentialSummaryRows(role: S3Role, sessionName: string, credentials: TemporaryCredentials): [string, string][] {
   return [

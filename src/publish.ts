@@ -1,5 +1,6 @@
 // The runner side of the action: masking, outputs, env, token file, summary.
 // Everything that talks to the runner through @actions/core lives here and in main.ts.
+import { dirname } from 'node:path';
 import * as core from '@actions/core';
 import type { CheckResult, Verdict } from './keycloak/check.js';
 import type { ActionInputs } from './inputs.js';
@@ -19,10 +20,12 @@ import {
   summaryRows,
 } from './outputs.js';
 import { escapeHtml, neutraliseCommands, rememberSecret } from './outside-text.js';
+import type { TokenCommandSetup } from './token-command/setup.js';
 import { tokenFileParent, writeTokenFile } from './token-file.js';
 import type { TokenResult } from './keycloak/token-result.js';
 
 export const STATE_TOKEN_FILE = 'token-file';
+export const STATE_KEEP_FRESH = 'keep-fresh';
 
 /**
  * Registers values with the runner's log masker. A multi-line value is masked
@@ -53,10 +56,24 @@ export const log = {
   failed: (message: string) => core.setFailed(neutraliseCommands(message)),
 };
 
-/** Refresh mode: the tokens and their summary. */
-export async function publish(inputs: ActionInputs, result: TokenResult): Promise<void> {
-  publishTokens(inputs, result);
+/** Refresh mode: the tokens and their summary. Returns the token file, when written. */
+export async function publish(inputs: ActionInputs, result: TokenResult): Promise<string | undefined> {
+  const tokenFile = publishTokens(inputs, result);
   await writeSummary('Keycloak token refreshed', summaryRows(inputs, result));
+  return tokenFile;
+}
+
+/** keep-fresh: the command on PATH for later steps, and the AWS profile with role-arn. */
+export function publishTokenCommand(setup: TokenCommandSetup): void {
+  core.saveState(STATE_KEEP_FRESH, setup.stateDir);
+  core.addPath(dirname(setup.command));
+  core.setOutput('token-command', setup.command);
+  if (setup.aws !== undefined) {
+    core.exportVariable('AWS_CONFIG_FILE', setup.aws.configFile);
+    core.exportVariable('AWS_PROFILE', setup.aws.profile);
+  }
+  const profile = setup.aws === undefined ? '' : ` and the AWS profile '${setup.aws.profile}' (AWS_CONFIG_FILE, AWS_PROFILE)`;
+  log.info(`Later steps get fresh credentials from keycloak-token${profile} until the post step ends the session.`);
 }
 
 /** Check mode: the verdict, its outputs and table, and the new tokens when the check refreshed. */
@@ -77,18 +94,19 @@ export async function publishCredentials(inputs: ActionInputs, role: S3Role, ses
   const outputs = credentialOutputs(credentials);
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
   if (inputs.publishing.exportEnv) {
-    for (const [name, value] of Object.entries(credentialEnv(credentials, role, process.env))) core.exportVariable(name, value);
+    for (const [name, value] of Object.entries(credentialEnv(credentials, role, process.env, inputs.keepFresh.keepFresh))) core.exportVariable(name, value);
   }
   const until = credentials.expiration === undefined ? '' : ` until ${outputs['aws-expiration']}`;
   log.info(`Assumed role ${role.roleArn} at ${new URL(role.stsEndpoint).host}${until}.`);
   await writeSummary('S3 credentials from RGW STS', credentialSummaryRows(role, sessionName, credentials));
 }
 
-function publishTokens(inputs: ActionInputs, result: TokenResult): void {
+function publishTokens(inputs: ActionInputs, result: TokenResult): string | undefined {
   mask(secretValues(result));
   // Outputs first: if anything after this fails, a rotated refresh token is not lost.
   for (const [name, value] of Object.entries(stepOutputs(result))) core.setOutput(name, value);
-  core.setOutput('access-token-file', inputs.publishing.tokenFile ? writeAccessTokenFile(result.accessToken) : '');
+  const tokenFile = inputs.publishing.tokenFile ? writeAccessTokenFile(result.accessToken) : undefined;
+  core.setOutput('access-token-file', tokenFile ?? '');
   if (inputs.publishing.exportEnv) {
     for (const [name, value] of Object.entries(envExports(result))) core.exportVariable(name, value);
   }
@@ -99,6 +117,7 @@ function publishTokens(inputs: ActionInputs, result: TokenResult): void {
   }
   const how = result.grant === 'refresh_token' ? 'Refreshed tokens' : `Logged in with the ${result.grant} grant`;
   log.info(`${how} for client '${inputs.client.clientId}' in realm '${inputs.connection.realm}'.`);
+  return tokenFile;
 }
 
 function writeAccessTokenFile(accessToken: string): string {

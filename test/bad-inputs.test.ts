@@ -62,7 +62,7 @@ const cases: [string, string, Record<string, string>][] = [
   ['sts-endpoint', 'missing with role-arn', { 'role-arn': 'arn:aws:iam:::role/S3Access' }],
   ['sts-endpoint', 'credentials inside', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://key:secret@rgw.example.com' }],
   ['role-session-name', 'one character', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://rgw.example.com', 'role-session-name': 'x' }],
-  ['role-duration-seconds', 'under 900', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://rgw.example.com', 'role-duration-seconds': '60' }],
+  ['role-duration-seconds', 'under 60', { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'https://rgw.example.com', 'role-duration-seconds': '59' }],
   ['s3-endpoint', 'without role-arn', { 's3-endpoint': 'https://rgw.example.com' }],
   ['oidc-audience', 'two audiences', { 'client-auth': 'github-oidc', 'client-secret': '', 'oidc-audience': 'a b' }],
 ];

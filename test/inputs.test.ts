@@ -38,6 +38,7 @@ const parsedAsInputText: Record<string, (inputs: ActionInputs) => string> = {
   'export-env': (inputs) => String(inputs.publishing.exportEnv),
   'token-file': (inputs) => String(inputs.publishing.tokenFile),
   'allow-insecure-http': (inputs) => String(inputs.allowInsecureHttp),
+  'keep-fresh': (inputs) => String(inputs.keepFresh.keepFresh),
 };
 
 const describedDefault = (name: string) => action.inputs[name]?.description.match(/Default: ([^.]+)\./)?.[1];

@@ -92,6 +92,8 @@ rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw sts key = $STS_KEY
 # Without it STS hands out credentials that no S3 call accepts.
 rgw s3 auth use sts = true
+# Default 900: the suite lets STS credentials expire within a test (keep-fresh).
+rgw sts min session duration = 60
 rgw thread pool size = 32
 debug rgw = $RGW_DEBUG
 CONF

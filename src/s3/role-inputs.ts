@@ -17,7 +17,8 @@ export interface S3Role {
 }
 
 const ROLE_INPUTS = ['sts-endpoint', 'role-session-name', 'role-duration-seconds', 's3-endpoint'] as const;
-const DURATION_SECONDS = { min: 900, max: 43_200, fallback: 3600 };
+// RGW's floor is rgw_sts_min_session_duration: 900 unless an operator lowers it.
+const DURATION_SECONDS = { min: 60, max: 43_200, fallback: 3600 };
 const EXAMPLE = 'https://rgw.example.com';
 
 export function parseS3Role(read: InputReader, http: HttpPolicy): S3Role | undefined {
@@ -39,6 +40,6 @@ export function parseS3Role(read: InputReader, http: HttpPolicy): S3Role | undef
   if (roleSessionName !== undefined && !isValidSessionName(roleSessionName)) {
     throw new InputError('role-session-name', 'must be 2 to 64 of the characters A-Z a-z 0-9 + = , . @ _ -');
   }
-  const durationSeconds = readWholeNumber(read, 'role-duration-seconds', DURATION_SECONDS, 'must be a whole number of seconds from 900 to 43200');
+  const durationSeconds = readWholeNumber(read, 'role-duration-seconds', DURATION_SECONDS, 'must be a whole number of seconds from 60 to 43200 (RGW refuses less than its rgw_sts_min_session_duration, 900 by default)');
   return { roleArn, stsEndpoint, roleSessionName, durationSeconds, s3Endpoint };
 }

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, join, resolve } from 'node:path';
 import type { OutputLine, WorkflowCommand } from './runner-commands.js';
 import { parseFileCommand, parsePathFile, parseWorkflowCommands } from './runner-commands.js';
 import type { ActionYml } from './action-definition.js';
@@ -170,8 +170,7 @@ export function actionFolder(source = ACTION_ROOT): string {
   let copy = copies.get(source);
   if (copy === undefined) {
     copy = mkdtempSync(join(tmpdir(), 'action-folder-'));
-    const skipped = new Set(['node_modules', '.git'].map((name) => join(source, name)));
-    cpSync(source, copy, { recursive: true, filter: (path) => !skipped.has(path) });
+    cpSync(source, copy, { recursive: true, filter: (path) => !['node_modules', '.git'].includes(basename(path)) });
     if (existsSync(join(copy, 'node_modules'))) throw new Error('the action folder copy has node_modules');
     copies.set(source, copy);
   }

@@ -1,0 +1,3 @@
+import { run } from './command.js';
+
+void run(process.argv.slice(2));

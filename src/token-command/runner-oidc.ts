@@ -1,0 +1,29 @@
+// The job's GitHub OIDC token for a later step, asked of the runner the way
+// @actions/core's getIDToken asks (GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=,
+// Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN), without the toolkit's add-mask on
+// stdout, which would end up in `$(keycloak-token)`: the mask goes to stderr.
+import { GitHubOidcError } from '../github/oidc-token.js';
+import type { FetchIdToken } from '../keycloak/client-auth/index.js';
+import { fitsFormat, outsideText } from '../outside-text.js';
+import type { SendRequest } from '../transport.js';
+import { isSuccess } from '../transport.js';
+
+export function runnerIdTokenFetcher(env: NodeJS.ProcessEnv, send: SendRequest, mask: (value: string) => void): FetchIdToken {
+  const { ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken } = env;
+  if (!url || !requestToken) {
+    throw new GitHubOidcError('this step has no GitHub OIDC token to offer (ACTIONS_ID_TOKEN_REQUEST_URL is not set): the job needs `permissions: id-token: write`.');
+  }
+  return async (audience) => {
+    const answer = await send({ method: 'GET', url: `${url}&audience=${encodeURIComponent(audience)}`, headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' }, body: '' }, 10_000);
+    if (!isSuccess(answer)) throw new GitHubOidcError(`the runner's OIDC endpoint answered HTTP ${answer.status}: ${outsideText(answer.body, 120)}`);
+    let value: unknown;
+    try {
+      value = (JSON.parse(answer.body) as { value?: unknown }).value;
+    } catch {
+      value = undefined;
+    }
+    if (typeof value !== 'string' || !fitsFormat(value, 'token')) throw new GitHubOidcError("the runner's OIDC endpoint answered without a token.");
+    mask(value);
+    return value;
+  };
+}

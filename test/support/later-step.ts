@@ -1,0 +1,19 @@
+// A later `run:` step of the job: a new shell that knows only what the runner
+// gives it (the job's variables, GITHUB_ENV, PATH with GITHUB_PATH in front).
+import { spawn } from 'node:child_process';
+import type { JobContext } from './run-action.js';
+
+export interface LaterStep {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runLaterStep(job: JobContext, script: string, extraEnv: Record<string, string> = {}): Promise<LaterStep> {
+  const child = spawn('sh', ['-c', script], { cwd: job.workspace, env: { ...job.laterStepEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done) => child.on('close', (exitCode) => done({ exitCode, stdout, stderr })));
+}
