@@ -19,6 +19,8 @@ if (phase === 'main') {
     case 'commands':
       console.log('::add-mask::on-stdout');
       console.error('  ::add-mask::on-stderr');
+      // Two pipes: let stderr's line arrive before stop-commands on stdout.
+      await new Promise((done) => setTimeout(done, 200));
       console.log('text before ##[warning]a legacy command anywhere in a line');
       console.log('not :: a command ::error::');
       console.log('::stop-commands::resume-token');
