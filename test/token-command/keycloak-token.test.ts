@@ -1,7 +1,6 @@
 // keep-fresh against a fake Keycloak whose tokens live 2 s: the keycloak-token
 // command in later steps, its lock, rotation, the token file refresher, and
 // the end of it all in the post step.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import type { FakeGitHubApi } from '../support/fake-github-api.js';
 import { startFakeGitHubApi } from '../support/fake-github-api.js';
 import type { FakeEndpoint } from '../support/fake-token-endpoint.js';
 import { fakeJwt, json, startFakeEndpoint } from '../support/fake-token-endpoint.js';
-import { runLaterStep } from '../support/later-step.js';
+import { refreshersOf, runLaterStep } from '../support/later-step.js';
 import { expectNoLeaks, visibleLog } from '../support/leak-check.js';
 import { runAction } from '../support/run-action.js';
 
@@ -130,11 +129,3 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     expect(after.stderr).toMatch(/^keycloak-token: the session in .* has ended: the Keycloak token action's post step deletes it/);
   });
 });
-
-function refreshersOf(stateDir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', `${stateDir} refresher`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}

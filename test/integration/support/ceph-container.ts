@@ -10,9 +10,12 @@
 // 3300 and 6789, RGW 7480 unless given): one Ceph per machine at a time.
 import { createHash } from 'node:crypto';
 import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import type { StartedTestContainer } from 'testcontainers';
+import { NODE_24 } from '../../support/run-action.js';
 
 /** The Ceph series of our image (Debian trixie's Reef); its tag. */
 export const CEPH_SERIES = '18.2';
@@ -90,6 +93,12 @@ export async function startCeph(options: CephOptions = {}): Promise<StartedCeph>
   try {
     container = await new GenericContainer(cephImage())
       .withNetworkMode('host')
+      // awscli and boto3 run keep-fresh's credential_process here: the Node binary and the
+      // command (under the temp folder, like the job's RUNNER_TEMP) at the same paths as on the host.
+      .withBindMounts([
+        { source: tmpdir(), target: tmpdir(), mode: 'rw' },
+        { source: dirname(dirname(NODE_24)), target: dirname(dirname(NODE_24)), mode: 'ro' },
+      ])
       .withEnvironment({
         RGW_PORT: String(rgwPort),
         IAM_ADMIN_ACCESS_KEY: IAM_ADMIN.accessKeyId,

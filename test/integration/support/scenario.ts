@@ -91,11 +91,20 @@ export async function runJobScenario(
   tokens: Pick<Tokens, 'refresh_token'>,
   inputs: Record<string, string> = {},
   claims: Partial<JobClaims> = {},
+  options: Pick<RunOptions, 'betweenSteps'> = {},
 ): Promise<ScenarioRun> {
   const before = github.handedOut.length;
+  // Tokens that later steps got (keep-fresh's command) were never in this step's log.
+  let afterMain: number | undefined;
+  const laterSteps = options.betweenSteps;
+  const betweenSteps: RunOptions['betweenSteps'] = laterSteps && (async (main, job) => {
+    afterMain = github.handedOut.length;
+    await laterSteps(main, job);
+  });
   return runScenario(api, login, tokens, { 'client-auth': 'github-oidc', ...inputs }, {
+    betweenSteps,
     env: github.runnerEnv(claims),
-    alsoMasked: () => github.handedOut.slice(before),
+    alsoMasked: () => github.handedOut.slice(before, afterMain),
     neverSeen: () => [...github.handedOut.slice(0, before), ...github.unseen],
   });
 }
