@@ -6,7 +6,7 @@ import { visibleLog } from '../support/leak-check.js';
 import type { FakeGitHubApi } from '../support/fake-github-api.js';
 import { startFakeGitHubApi } from '../support/fake-github-api.js';
 import type { KeycloakApi, Login } from './support/keycloak-api.js';
-import { TEST_PASSWORD_POLICY } from './support/keycloak-api.js';
+import { TEST_PASSWORD_POLICY, userRepresentation } from './support/keycloak-api.js';
 import { COMPAT_VERSION, startKeycloak } from './support/keycloak-container.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
 import type { ScenarioRun } from './support/scenario.js';
@@ -23,18 +23,7 @@ function rotatingRealm(realm: string, maxReuse: number): Record<string, unknown>
     revokeRefreshToken: true,
     refreshTokenMaxReuse: maxReuse,
     clients: [{ clientId: 'ceph-s3', enabled: true, publicClient: true, directAccessGrantsEnabled: true, standardFlowEnabled: false }],
-    users: [
-      {
-        username: 'alice',
-        enabled: true,
-        email: 'alice@example.test',
-        emailVerified: true,
-        firstName: 'Alice',
-        lastName: 'Test',
-        credentials: [{ type: 'password', value: 'alice-password-1', temporary: false }],
-        realmRoles: ['offline_access'],
-      },
-    ],
+    users: [userRepresentation('alice')],
   };
 }
 
