@@ -163,11 +163,16 @@ function classifyInvalidGrant(
   if (text.includes('maximum allowed refresh token reuse exceeded')) {
     return fail('refresh-token-reused', `this refresh token was used before, and the realm revokes used refresh tokens (Revoke Refresh Token): presenting it again revoked its whole chain. ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
   }
+  // Both this and the next answer have a second cause that Keycloak words alike: only the
+  // rotation input tells which is likely. "Stale token": a not-before push, or (with rotation)
+  // an older generation of the chain. "Session doesn't have required client": the chain revoked
+  // after a reuse, or the client's offline session idle timeout (both measured on 26.4.7 and 26.7.3).
   if (text === 'stale token') {
-    return fail('refresh-token-reused', `a newer refresh token of this chain was used since this one was issued (with Revoke Refresh Token on, this revoked the chain), or an admin pushed a not-before revocation. ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
+    if (context.rotation === 'on') {
+      return fail('refresh-token-reused', `a newer refresh token of this chain was used since this one was issued, and presenting this one revoked the chain (or an admin pushed a not-before revocation). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
+    }
+    return fail('refresh-token-reused', `the token was revoked: an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens, a newer token of this chain was used (then set rotation: on; see the README's "Matrix jobs and parallel workflows"). ${RELOGIN}`);
   }
-  // Keycloak says this after reuse detection detached the client from the session, and also
-  // when the client's own offline session idle timeout ran out: only the rotation input tells.
   if (text.includes("session doesn't have required client")) {
     if (context.rotation === 'on') {
       return fail('refresh-token-reused', `the rotation chain of this refresh token was revoked: Keycloak does so when a used refresh token is presented again (less likely: the client's offline session idle timeout ran out, which it answers alike). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);

@@ -28,7 +28,7 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['user session gone', oauth(400, 'invalid_grant', 'Session not active'), 'session-ended', 'session behind the refresh token has ended'],
   ['offline session gone', oauth(400, 'invalid_grant', 'Offline session not active'), 'session-ended', 'has ended'],
   ['offline session not found', oauth(400, 'invalid_grant', 'Offline user session not found'), 'session-ended', 'has ended'],
-  ['not-before revocation', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'a not-before revocation'],
+  ['not-before revocation, rotation: off', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens'],
   ['rotation replay', oauth(400, 'invalid_grant', 'Maximum allowed refresh token reuse exceeded'), 'refresh-token-reused', 'presenting it again revoked its whole chain'],
   ['client gone from the session, rotation: off', oauth(400, 'invalid_grant', "Session doesn't have required client"), 'session-ended', 'if the realm revokes refresh tokens, a used one was presented again (then set rotation: on'],
   ['garbage token', oauth(400, 'invalid_grant', 'Invalid refresh token'), 'refresh-token-invalid', "not a refresh token of realm 'test'"],
