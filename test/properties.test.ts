@@ -17,6 +17,7 @@ const context = {
   assertion: undefined,
   tokenIssuer: undefined,
   realmUrl: 'https://sso.example.com/realms/test',
+  rotation: 'off' as const,
 };
 
 // Bodies that look like what a token endpoint or a proxy might say.

@@ -7,6 +7,7 @@ import type { TokenClaims } from '../jwt-claims.js';
 import { outsideText } from '../outside-text.js';
 import type { HttpAnswer } from '../transport.js';
 import { TransportError, isTlsErrorCode } from '../transport.js';
+import type { Rotation } from './connection-inputs.js';
 
 export const KEYCLOAK_FAILURE_KINDS = [
   'refresh-token-expired',
@@ -86,6 +87,8 @@ export interface KeycloakErrorContext {
   tokenIssuer: string | undefined;
   /** The realm URL this action talked to, to compare with `tokenIssuer`. */
   realmUrl: string;
+  /** The rotation input: whether the realm revokes used refresh tokens, which decides what an ambiguous answer means. */
+  rotation: Rotation;
 }
 
 interface OAuthError {
@@ -94,6 +97,13 @@ interface OAuthError {
 }
 
 const RELOGIN = 'Log in again (e.g. a password or device-code login with scope offline_access) and store the new refresh token in the secret.';
+/** After reuse detection even the newest token of the chain fails (measured on 26.4.7 and 26.7.3). */
+const RELOGIN_DEAD = `Every token of the chain is dead now, the newest included. ${RELOGIN}`;
+/** The likely cause of a revoked rotating token, and the ways out, shortest first. */
+const SHARED_ROTATING_TOKEN =
+  "Likely cause: parallel jobs (a matrix, or workflows that run at once) shared one rotating token and another job refreshed it first; or an earlier run's new token was not stored. " +
+  "Ways out, shortest first: set the realm's Refresh Token Max Reuse to at least the number of parallel jobs minus 1 (the cost: a stolen token also works that many more times); " +
+  'run the jobs one after another (strategy.max-parallel: 1, or a concurrency: group for workflows); or use client-auth: github-oidc, which shares no token.';
 
 export function classifyAnswer(answer: HttpAnswer, context: KeycloakErrorContext): KeycloakError {
   const { status } = answer;
@@ -150,11 +160,27 @@ function classifyInvalidGrant(
   if (text === 'token is not active') {
     return fail('refresh-token-expired', `the refresh token has expired (idle or maximum lifetime reached). ${RELOGIN}`);
   }
-  if (text.includes('session not active') || text.includes('session not found') || text.includes("session doesn't have required client")) {
-    return fail('session-ended', `the session behind the refresh token has ended (logout, admin sign-out, offline session idle timeout, or a revoked rotation chain). ${RELOGIN}`);
+  if (text.includes('maximum allowed refresh token reuse exceeded')) {
+    return fail('refresh-token-reused', `this refresh token was used before, and the realm revokes used refresh tokens (Revoke Refresh Token): presenting it again revoked its whole chain. ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
   }
-  if (text === 'stale token' || text.includes('maximum allowed refresh token reuse exceeded')) {
-    return fail('refresh-token-reused', `this refresh token was already used or revoked: with Revoke Refresh Token on, each refresh token works once and a newer one exists; or an admin pushed a not-before revocation. Store the refresh-token output of each run, and never share one rotating token between parallel jobs. ${RELOGIN}`);
+  // Both this and the next answer have a second cause that Keycloak words alike: only the
+  // rotation input tells which is likely. "Stale token": a not-before push, or (with rotation)
+  // an older generation of the chain. "Session doesn't have required client": the chain revoked
+  // after a reuse, or the client's offline session idle timeout (both measured on 26.4.7 and 26.7.3).
+  if (text === 'stale token') {
+    if (context.rotation === 'on') {
+      return fail('refresh-token-reused', `a newer refresh token of this chain was used since this one was issued, and presenting this one revoked the chain (or an admin pushed a not-before revocation). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
+    }
+    return fail('refresh-token-reused', `the token was revoked: an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens, a newer token of this chain was used (then set rotation: on; see the README's "Matrix jobs and parallel workflows"). ${RELOGIN}`);
+  }
+  if (text.includes("session doesn't have required client")) {
+    if (context.rotation === 'on') {
+      return fail('refresh-token-reused', `the rotation chain of this refresh token was revoked: Keycloak does so when a used refresh token is presented again (less likely: the client's offline session idle timeout ran out, which it answers alike). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
+    }
+    return fail('session-ended', `the session behind the refresh token no longer holds this client: the client's offline session idle timeout ran out, or, if the realm revokes refresh tokens, a used one was presented again (then set rotation: on; parallel jobs sharing one token cause it: see the README's "Matrix jobs and parallel workflows"). ${RELOGIN}`);
+  }
+  if (text.includes('session not active') || text.includes('session not found')) {
+    return fail('session-ended', `the session behind the refresh token has ended (logout, admin sign-out, offline session idle timeout). ${RELOGIN}`);
   }
   if (text.includes("token client and authorized client don't match")) {
     return fail('refresh-token-wrong-client', `the refresh token was issued to another client (azp), not to '${context.clientId}'. Use the client-id the token was issued for.`);

@@ -6,6 +6,7 @@ import { readClaims } from '../jwt-claims.js';
 import type { HttpAnswer, SendForm } from '../transport.js';
 import { TransportError, isSuccess } from '../transport.js';
 import type { ClientAuthentication, CredentialFacts } from './client-auth/index.js';
+import type { Rotation } from './connection-inputs.js';
 import { realmUrl, tokenEndpoint } from './endpoint.js';
 import type { TokenGrant } from './grants/token-grant.js';
 import { KeycloakError, classifyAnswer, classifyTransportError } from './keycloak-error.js';
@@ -23,6 +24,8 @@ export interface KeycloakConnection extends RetryPolicy {
   auth: ClientAuthentication;
   /** timeout-seconds: what one grant or introspection may take, retries included. */
   timeoutMs: number;
+  /** Whether the realm revokes used refresh tokens: it explains some refusals. */
+  rotation: Rotation;
 }
 
 export interface KeycloakDeps extends RetryDeps {
@@ -80,6 +83,7 @@ export async function sendToKeycloak(
     assertion: facts.assertion,
     tokenIssuer: readClaims(request.presented)?.iss,
     realmUrl: realmUrl(connection.keycloakUrl, connection.realm),
+    rotation: connection.rotation,
   });
 }
 

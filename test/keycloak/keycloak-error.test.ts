@@ -11,6 +11,7 @@ const context: KeycloakErrorContext = {
   assertion: undefined,
   tokenIssuer: 'https://sso.example.com/realms/test',
   realmUrl: 'https://sso.example.com/realms/test',
+  rotation: 'off',
 };
 
 const jsonAnswer = (status: number, body: unknown) => ({
@@ -27,9 +28,9 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['user session gone', oauth(400, 'invalid_grant', 'Session not active'), 'session-ended', 'session behind the refresh token has ended'],
   ['offline session gone', oauth(400, 'invalid_grant', 'Offline session not active'), 'session-ended', 'has ended'],
   ['offline session not found', oauth(400, 'invalid_grant', 'Offline user session not found'), 'session-ended', 'has ended'],
-  ['not-before revocation', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'already used or revoked'],
-  ['rotation replay', oauth(400, 'invalid_grant', 'Maximum allowed refresh token reuse exceeded'), 'refresh-token-reused', 'never share one rotating token'],
-  ['session detached after reuse', oauth(400, 'invalid_grant', "Session doesn't have required client"), 'session-ended', 'revoked rotation chain'],
+  ['not-before revocation, rotation: off', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens'],
+  ['rotation replay', oauth(400, 'invalid_grant', 'Maximum allowed refresh token reuse exceeded'), 'refresh-token-reused', 'presenting it again revoked its whole chain'],
+  ['client gone from the session, rotation: off', oauth(400, 'invalid_grant', "Session doesn't have required client"), 'session-ended', 'if the realm revokes refresh tokens, a used one was presented again (then set rotation: on'],
   ['garbage token', oauth(400, 'invalid_grant', 'Invalid refresh token'), 'refresh-token-invalid', "not a refresh token of realm 'test'"],
   ['token of another client', oauth(400, 'invalid_grant', "Invalid refresh token. Token client and authorized client don't match"), 'refresh-token-wrong-client', "not to 'ceph-s3'"],
   ['token from another URL', oauth(400, 'invalid_grant', 'Invalid token issuer. Expected https://a/realms/test'), 'refresh-token-wrong-issuer', 'same scheme, host, port and path'],
@@ -95,6 +96,33 @@ describe('classifyAnswer', () => {
   });
 });
 
+// What the losers of a parallel refresh of one rotating token get (max reuse 0, measured on
+// 26.4.7 and 26.7.3), and the older generation's answer when max reuse is above 0.
+describe('a rotating token shared by parallel jobs', () => {
+  const rotating = { ...context, rotation: 'on' as const };
+  it.each(['Maximum allowed refresh token reuse exceeded', "Session doesn't have required client", 'Stale token'])('%s: refresh-token-reused, the cause and the three ways out, shortest first', (description) => {
+    const error = classifyAnswer(oauth(400, 'invalid_grant', description), rotating);
+    expect(error.kind).toBe('refresh-token-reused');
+    expect(isDeadToken(error)).toBe(true);
+    expect(error.message).toContain('Likely cause: parallel jobs (a matrix, or workflows that run at once) shared one rotating token');
+    const ways = ["Refresh Token Max Reuse to at least the number of parallel jobs minus 1", 'strategy.max-parallel: 1, or a concurrency: group', 'client-auth: github-oidc, which shares no token'];
+    const at = ways.map((way) => error.message.indexOf(way));
+    expect(at.every((index) => index > 0)).toBe(true);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    expect(error.message).toContain('the newest included. Log in again');
+  });
+
+  it("names the other cause of \"Session doesn't have required client\", which Keycloak answers alike", () => {
+    const error = classifyAnswer(oauth(400, 'invalid_grant', "Session doesn't have required client"), rotating);
+    expect(error.message).toContain("the client's offline session idle timeout ran out");
+  });
+
+  it('keeps the other session answers as session-ended with rotation: on', () => {
+    expect(classifyAnswer(oauth(400, 'invalid_grant', 'Session not active'), rotating).kind).toBe('session-ended');
+    expect(classifyAnswer(oauth(400, 'invalid_grant', 'Offline user session not found'), rotating).kind).toBe('session-ended');
+  });
+});
+
 describe('classifyTransportError', () => {
   const url = 'https://sso.example.com:8443/realms/test/protocol/openid-connect/token';
   it.each([
@@ -117,6 +145,7 @@ describe('isDeadToken', () => {
   it.each([
     ['Token is not active', true],
     ['Session not active', true],
+    ["Session doesn't have required client", true],
     ['Stale token', true],
     ['Maximum allowed refresh token reuse exceeded', true],
     ['Invalid refresh token', true],

@@ -17,6 +17,7 @@ export function testConnection(client: Partial<ClientInputs> = {}, fetchIdToken?
     timeoutMs: 15_000,
     retries: 2,
     retryAfterSend: false,
+    rotation: 'off',
   };
 }
 

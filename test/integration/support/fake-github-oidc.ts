@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { closeServer } from '../../support/loopback-server.js';
 import type { KeycloakApi, Login, Tokens } from './keycloak-api.js';
-import { TEST_PASSWORD_POLICY } from './keycloak-api.js';
+import { TEST_PASSWORD_POLICY, userRepresentation } from './keycloak-api.js';
 
 export const BOUND_SUB = 'repo:acme/pipeline:ref:refs/heads/main';
 /** The sub of the same repository's jobs in environment production, bound to client `deployer`. */
@@ -174,18 +174,7 @@ export function federatedRealm(realm: string, github: FakeGitHubOidc): Record<st
       },
     ],
     clients: [federatedClient('pipeline', BOUND_SUB), federatedClient('deployer', DEPLOYER_SUB)],
-    users: [
-      {
-        username: 'alice',
-        enabled: true,
-        email: 'alice@example.test',
-        emailVerified: true,
-        firstName: 'Alice',
-        lastName: 'Test',
-        credentials: [{ type: 'password', value: 'alice-password-1', temporary: false }],
-        realmRoles: ['offline_access'],
-      },
-    ],
+    users: [userRepresentation('alice')],
   };
 }
 

@@ -12,6 +12,20 @@ export const ADMIN = { username: 'admin', password: 'admin-password' };
  */
 export const TEST_PASSWORD_POLICY = 'hashAlgorithm(pbkdf2-sha256) and hashIterations(1)';
 
+/** A user of a realm created through the admin API, as in the realm files: password `{name}-password-1`, offline tokens allowed. */
+export function userRepresentation(name: string): Record<string, unknown> {
+  return {
+    username: name,
+    enabled: true,
+    email: `${name}@example.test`,
+    emailVerified: true,
+    firstName: name.charAt(0).toUpperCase() + name.slice(1),
+    lastName: 'Test',
+    credentials: [{ type: 'password', value: `${name}-password-1`, temporary: false }],
+    realmRoles: ['offline_access'],
+  };
+}
+
 export interface Tokens {
   access_token: string;
   refresh_token: string;
