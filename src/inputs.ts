@@ -9,6 +9,8 @@
 // stated in its description and applied in code), and every input with a
 // non-empty action.yml default must be valid in every mode.
 // test/inputs.test.ts checks both against action.yml.
+import type { AudienceInputs } from './keycloak/audience-inputs.js';
+import { parseAudienceInputs } from './keycloak/audience-inputs.js';
 import type { CheckInputs } from './keycloak/check-inputs.js';
 import { parseCheckInputs } from './keycloak/check-inputs.js';
 import type { ClientInputs } from './keycloak/client-auth/client-auth-inputs.js';
@@ -48,6 +50,8 @@ export interface ActionInputs {
   s3Role: S3Role | undefined;
   /** The keycloak-token command and AWS profile for later steps. */
   keepFresh: KeepFreshInputs;
+  /** The access token narrowed to these clients by token exchange, when asked (audience). */
+  audience: AudienceInputs | undefined;
 }
 
 export interface ParsedInputs {
@@ -77,6 +81,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
     updateSecret: parseSecretUpdate(read),
     s3Role: parseS3Role(read, http),
     keepFresh: parseKeepFreshInputs(read),
+    audience: parseAudienceInputs(read),
   };
   for (const rule of CROSS_FEATURE_RULES) rule(inputs);
   return { inputs, warnings: http.warnings };
@@ -118,6 +123,15 @@ const CROSS_FEATURE_RULES: readonly ((inputs: ActionInputs) => void)[] = [
   },
   function roleOnlyWhenRefreshing({ mode, s3Role }) {
     if (s3Role !== undefined && mode !== 'refresh') throw new InputError('role-arn', 'only applies with mode: refresh');
+  },
+  function audienceOnlyWhenRefreshing({ mode, audience }) {
+    if (audience !== undefined && mode !== 'refresh') throw new InputError('audience', 'only applies with mode: refresh');
+  },
+  // Keycloak refuses public clients a token exchange.
+  function audienceNeedsAConfidentialClient({ audience, client }) {
+    if (audience !== undefined && !isConfidential(client)) {
+      throw new InputError('audience', 'needs a confidential client (client-secret, or client-auth: github-oidc): Keycloak refuses public clients a token exchange');
+    }
   },
   function keepFreshOnlyWhenRefreshing({ mode, keepFresh }) {
     if (keepFresh.keepFresh && mode !== 'refresh') throw new InputError('keep-fresh', 'only applies with mode: refresh');

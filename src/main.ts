@@ -18,8 +18,10 @@ import type { RetryNotice } from './keycloak/retry.js';
 import { obtainTokens } from './keycloak/obtain-tokens.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
+import type { AudienceInputs } from './keycloak/audience-inputs.js';
+import { handedOut, narrowToAudience } from './keycloak/narrow.js';
 import { DEFAULT_REGION } from './outputs.js';
-import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials, publishTokenCommand } from './publish.js';
+import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials, publishRefreshToken, publishTokenCommand } from './publish.js';
 import { assumeRole } from './s3/assume-role.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
@@ -76,15 +78,30 @@ async function mainStep(): Promise<void> {
   } else {
     const onFallback = (reason: string) =>
       log.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; store the new refresh-token output as the secret.`);
-    result = await obtainTokens(tokens, connection, { ...deps, onFallback });
-    tokenFile = await publish(inputs, result);
+    const obtained = await obtainTokens(tokens, connection, { ...deps, onFallback });
+    const narrowed = inputs.audience && (await narrowOrFail(obtained, tokens.refreshToken, inputs.audience, connection, deps, target));
+    result = handedOut(obtained, narrowed, inputs.audience);
+    tokenFile = await publish(inputs, result, narrowed);
   }
-  const stored = target && result ? await storeNewRefreshToken(target, inputs, result) : false;
+  const stored = target && result ? await storeNewRefreshToken(target, tokens.refreshToken, result) : false;
   // Last: a refused role must not cost the rotated refresh token, which is out by now.
   const s3 = inputs.s3Role && result ? await assumeS3Role(inputs, inputs.s3Role, result, extraCas) : undefined;
   if (inputs.keepFresh.keepFresh && result) {
     const storedRefreshToken = stored ? result.refreshToken : tokens.refreshToken;
     startTokenCommand({ inputs, result, extraCas, credentials: s3?.credentials, roleSessionName: s3?.roleSessionName, tokenFile, storedRefreshToken, now: Date.now() });
+  }
+}
+
+/** A failed exchange must not cost a rotated refresh token: it is published, and stored, before the step fails. */
+async function narrowOrFail(result: TokenResult, sentRefreshToken: string, audience: AudienceInputs, connection: KeycloakConnection, deps: KeycloakDeps, target: SecretTarget | undefined): Promise<TokenResult> {
+  // Masked even when audience-only keeps it from every output.
+  mask([result.accessToken, result.refreshToken, result.idToken]);
+  try {
+    return await narrowToAudience(result.accessToken, audience, connection, deps);
+  } catch (error) {
+    publishRefreshToken(result);
+    if (target) await storeNewRefreshToken(target, sentRefreshToken, result);
+    throw error;
   }
 }
 
@@ -125,8 +142,8 @@ async function fetchMaskedIdToken(audience: string): Promise<string> {
 }
 
 /** Returns whether it stored a new token. */
-async function storeNewRefreshToken(target: SecretTarget, inputs: ActionInputs, result: TokenResult): Promise<boolean> {
-  if (result.refreshToken === '' || result.refreshToken === inputs.tokens.refreshToken) {
+async function storeNewRefreshToken(target: SecretTarget, sentRefreshToken: string, result: TokenResult): Promise<boolean> {
+  if (result.refreshToken === '' || result.refreshToken === sentRefreshToken) {
     log.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
     return false;
   }

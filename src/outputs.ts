@@ -2,6 +2,7 @@
 // job summary rows. Pure; publish.ts hands these to the runner.
 import type { CheckResult, Verdict } from './keycloak/check.js';
 import { formatDuration, formatInstant } from './duration.js';
+import { readClaims } from './jwt-claims.js';
 import type { SecretUpdate } from './github/secret-inputs.js';
 import type { ActionInputs } from './inputs.js';
 import type { Rotation } from './keycloak/connection-inputs.js';
@@ -59,6 +60,17 @@ export function summaryRows(inputs: ActionInputs, result: TokenResult): [string,
     ['Refresh token expires', isoOrEmpty(result.refreshExpiresAt) || 'unknown (no expiry in the token; server-side idle limits still apply)'],
     ['Refresh token rotated', result.rotated ? 'yes: a new refresh token was issued' : 'no'],
   ];
+}
+
+/** audience: the narrowed token (masked before) and its expiry. */
+export function audienceOutputs(narrowed: TokenResult): Record<string, string> {
+  return { 'audience-token': narrowed.accessToken, 'audience-token-expires-at': isoOrEmpty(narrowed.expiresAt) };
+}
+
+export function audienceSummaryRows(narrowed: TokenResult | undefined): [string, string][] {
+  if (narrowed === undefined) return [];
+  const audience = readClaims(narrowed.accessToken)?.aud?.join(' ') ?? 'unknown';
+  return [['Audience token', `aud ${audience}, expires ${isoOrEmpty(narrowed.expiresAt) || 'unknown'}`]];
 }
 
 /** The S3 credentials' values that must be masked: configure-aws-credentials masks the key id too. */

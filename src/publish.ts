@@ -7,6 +7,8 @@ import type { ActionInputs } from './inputs.js';
 import type { S3Role } from './s3/role-inputs.js';
 import type { TemporaryCredentials } from './s3/sts-response.js';
 import {
+  audienceOutputs,
+  audienceSummaryRows,
   checkOutputs,
   checkSummaryRows,
   credentialEnv,
@@ -56,11 +58,21 @@ export const log = {
   failed: (message: string) => core.setFailed(neutraliseCommands(message)),
 };
 
-/** Refresh mode: the tokens and their summary. Returns the token file, when written. */
-export async function publish(inputs: ActionInputs, result: TokenResult): Promise<string | undefined> {
+/** Refresh mode: the tokens, the narrowed one (audience), and their summary. Returns the token file, when written. */
+export async function publish(inputs: ActionInputs, result: TokenResult, narrowed?: TokenResult): Promise<string | undefined> {
+  if (narrowed !== undefined) {
+    mask([narrowed.accessToken]);
+    for (const [name, value] of Object.entries(audienceOutputs(narrowed))) core.setOutput(name, value);
+  }
   const tokenFile = publishTokens(inputs, result);
-  await writeSummary('Keycloak token refreshed', summaryRows(inputs, result));
+  await writeSummary('Keycloak token refreshed', [...summaryRows(inputs, result), ...audienceSummaryRows(narrowed)]);
   return tokenFile;
+}
+
+/** A step about to fail after a refresh: the new refresh token must not be lost with it. */
+export function publishRefreshToken(result: TokenResult): void {
+  mask(secretValues(result));
+  core.setOutput('refresh-token', result.refreshToken);
 }
 
 /** keep-fresh: the command on PATH for later steps, and the AWS profile with role-arn. */

@@ -39,6 +39,7 @@ const parsedAsInputText: Record<string, (inputs: ActionInputs) => string> = {
   'token-file': (inputs) => String(inputs.publishing.tokenFile),
   'allow-insecure-http': (inputs) => String(inputs.allowInsecureHttp),
   'keep-fresh': (inputs) => String(inputs.keepFresh.keepFresh),
+  'audience-only': (inputs) => String(inputs.audience?.only ?? false),
 };
 
 const describedDefault = (name: string) => action.inputs[name]?.description.match(/Default: ([^.]+)\./)?.[1];

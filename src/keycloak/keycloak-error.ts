@@ -23,6 +23,12 @@ export const KEYCLOAK_FAILURE_KINDS = [
   'request-rejected',
   'login-rejected',
   'client-secret-rejected',
+  'exchange-not-enabled',
+  'exchange-public-client',
+  'exchange-unsupported',
+  'audience-not-available',
+  'audience-not-found',
+  'scope-rejected',
   'oidc-assertion-rejected',
   'oidc-audience-rejected',
   'client-not-federated',
@@ -113,6 +119,8 @@ export function classifyAnswer(answer: HttpAnswer, context: KeycloakErrorContext
     new KeycloakError(kind, `Keycloak refused ${context.attempted} (${quoted}): ${text}`, status);
 
   if (oauth?.error === 'invalid_grant') return classifyInvalidGrant(oauth.description, context, fail);
+  const exchange = oauth === undefined ? undefined : classifyExchangeRefusal(oauth, context, fail);
+  if (exchange !== undefined) return exchange;
   if (context.assertion !== undefined && oauth !== undefined && (status === 400 || status === 401)) {
     return classifyAssertionRefusal(oauth, context, fail);
   }
@@ -297,6 +305,34 @@ function readOAuthError(answer: HttpAnswer): OAuthError | undefined {
   const { error, error_description: description } = json as Record<string, unknown>;
   if (typeof error !== 'string' || error === '') return undefined;
   return { error: outsideText(error, 80), description: typeof description === 'string' ? outsideText(description) : '' };
+}
+
+// Standard token exchange (audience) and scope refusals, worded alike by 26.4.7 and 26.7.3.
+function classifyExchangeRefusal(oauth: OAuthError, context: KeycloakErrorContext, fail: (kind: FailureKind, text: string) => KeycloakError): KeycloakError | undefined {
+  const { description } = oauth;
+  const client = context.clientId;
+  if (/standard token exchange is not enabled/i.test(description)) {
+    return fail('exchange-not-enabled', `client '${client}' may not exchange tokens: turn on 'Standard token exchange' in its Capability config (client attribute standard.token.exchange.enabled; Keycloak 26.2 or later).`);
+  }
+  const unavailable = /^requested audience not available: (.*)$/i.exec(description);
+  if (unavailable) {
+    const audience = unavailable[1] ?? '';
+    return fail('audience-not-available', `client '${client}' may not ask for audience '${audience}': add an Audience mapper for '${audience}' to client '${client}' (or to one of its client scopes), or give the users a role of client '${audience}'. Keycloak builds the narrowed token from the client's settings, not from the aud of the token it exchanges.`);
+  }
+  if (oauth.error === 'invalid_client' && /^audience not found$/i.test(description)) {
+    return fail('audience-not-found', `audience names a client that realm '${context.realm}' does not have: give client IDs (case-sensitive), separated by spaces or line breaks.`);
+  }
+  if (/public client is not allowed to exchange token/i.test(description)) {
+    return fail('exchange-public-client', `Keycloak lets only confidential clients exchange tokens: turn on Client authentication for client '${client}' and give its secret as client-secret, or use client-auth: github-oidc.`);
+  }
+  if (oauth.error === 'invalid_scope') {
+    const input = context.attempted.startsWith('the token exchange') ? 'audience-scope' : 'scope';
+    return fail('scope-rejected', `the scopes asked for are not default or optional client scopes of client '${client}': check ${input}.`);
+  }
+  if (oauth.error === 'unsupported_grant_type' && context.attempted.startsWith('the token exchange')) {
+    return fail('exchange-unsupported', 'this server does not offer the token exchange grant: standard token exchange needs Keycloak 26.2 or later, where it is on by default.');
+  }
+  return undefined;
 }
 
 function quote(oauth: OAuthError): string {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FetchIdToken } from '../keycloak/client-auth/index.js';
 import { clientAuthentication } from '../keycloak/client-auth/index.js';
 import type { KeycloakDeps } from '../keycloak/keycloak-request.js';
+import { handedOut, narrowToAudience } from '../keycloak/narrow.js';
 import { obtainTokens } from '../keycloak/obtain-tokens.js';
 import { assumeRole } from '../s3/assume-role.js';
 import type { SendRequest } from '../transport.js';
@@ -83,11 +84,12 @@ async function withFreshAccessToken(session: Session, deps: FreshDeps): Promise<
   const connection = { ...session.connection, clientId: session.client.clientId, auth: clientAuthentication(session.client, deps.fetchIdToken) };
   const requestedAt = deps.lock.now();
   const tokens = { refreshToken: session.refreshToken, fallback: 'none' as const, username: undefined, password: undefined, scope: session.scope };
-  const result = await obtainTokens(tokens, connection, deps.keycloak);
+  const obtained = await obtainTokens(tokens, connection, deps.keycloak);
+  const result = session.audience === undefined ? obtained : handedOut(obtained, await narrowToAudience(obtained.accessToken, session.audience, connection, deps.keycloak), session.audience);
   return {
     ...session,
     // A client_credentials grant returns no refresh token: keep the (empty) one.
-    refreshToken: result.refreshToken || session.refreshToken,
+    refreshToken: obtained.refreshToken || session.refreshToken,
     accessToken: result.accessToken,
     accessExpiresAt: result.expiresIn === undefined ? undefined : requestedAt + result.expiresIn * 1000,
     accessLifetimeMs: result.expiresIn === undefined ? undefined : result.expiresIn * 1000,

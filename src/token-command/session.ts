@@ -4,6 +4,7 @@
 // half a session. The post step deletes the state folder.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AudienceInputs } from '../keycloak/audience-inputs.js';
 import type { ClientInputs } from '../keycloak/client-auth/client-auth-inputs.js';
 import type { ConnectionInputs } from '../keycloak/connection-inputs.js';
 import type { S3Role } from '../s3/role-inputs.js';
@@ -21,6 +22,8 @@ export interface Session {
   connection: ConnectionInputs;
   client: ClientInputs;
   scope: string | undefined;
+  /** With audience-only the command hands out the narrowed token: exchanged again after each refresh. */
+  audience: AudienceInputs | undefined;
   /** ca-certificate's PEM blocks, for keycloak-url and sts-endpoint only. */
   extraCas: string[];
   /** '' with client-auth: github-oidc and no stored token: each refresh is a client_credentials grant. */

@@ -50,6 +50,7 @@ export function sessionFor(run: RunOutcome): Session {
     connection: inputs.connection,
     client: inputs.client,
     scope: inputs.tokens.scope,
+    audience: inputs.audience?.only ? inputs.audience : undefined,
     extraCas: run.extraCas,
     refreshToken: result.refreshToken,
     storedRefreshToken: run.storedRefreshToken,

@@ -52,7 +52,13 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['login: user disabled', oauth(400, 'invalid_grant', 'Account disabled'), 'user-disabled', 'the user is disabled'],
   ['login: no direct access grants', oauth(400, 'unauthorized_client', 'Client not allowed for direct access grants'), 'request-rejected', "enable 'Direct access grants'"],
   ['login: no service account', oauth(401, 'unauthorized_client', 'Client not enabled to retrieve service account'), 'request-rejected', "enable 'Service accounts roles'"],
-  ['other OAuth error', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'request-rejected', 'did not accept'],
+  ['other OAuth error', oauth(400, 'invalid_request', 'Some other refusal'), 'request-rejected', 'did not accept'],
+  ['a scope the client does not have', oauth(400, 'invalid_scope', 'Invalid scopes: admin'), 'scope-rejected', 'not default or optional client scopes'],
+  // Standard token exchange (audience), as 26.4.7 and 26.7.3 answer.
+  ['exchange: switch off', oauth(400, 'invalid_request', 'Standard token exchange is not enabled for the requested client'), 'exchange-not-enabled', "turn on 'Standard token exchange'"],
+  ['exchange: audience not available', oauth(400, 'invalid_request', 'Requested audience not available: ceph-s3'), 'audience-not-available', "add an Audience mapper for 'ceph-s3'"],
+  ['exchange: no such client', oauth(400, 'invalid_client', 'Audience not found'), 'audience-not-found', 'does not have'],
+  ['exchange: public client', oauth(400, 'invalid_client', 'Public client is not allowed to exchange token'), 'exchange-public-client', 'only confidential clients'],
 ];
 
 describe('classifyAnswer', () => {

@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import type { ActionRun, StepRun } from './run-action.js';
 
 /** Outputs whose values are secrets, masked before they are set. */
-export const SECRET_OUTPUTS = ['access-token', 'refresh-token', 'id-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'];
+export const SECRET_OUTPUTS = ['access-token', 'refresh-token', 'id-token', 'audience-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'];
 
 export interface LeakCheckOptions {
   /** Secrets that may appear in GITHUB_ENV (export-env: true). */

@@ -35,6 +35,9 @@ beforeEach(() => {
   current = undefined;
   lifetime = LIFETIME_S;
   endpoint.respondWith((request, res) => {
+    if (request.form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:token-exchange') {
+      return json(res, 200, { access_token: fakeJwt({ azp: 'ceph-s3', aud: request.form.getAll('audience') }, `Narrow${issued}Z`), expires_in: lifetime, token_type: 'Bearer' });
+    }
     const presented = request.form.get('refresh_token');
     if (current !== undefined && presented !== current) {
       return json(res, 400, { error: 'invalid_grant', error_description: 'Maximum allowed refresh token reuse exceeded' });
@@ -72,6 +75,20 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expectNoLeaks(run, [stored, run.outputs['access-token'] ?? '', run.outputs['refresh-token'] ?? '']);
+  });
+
+  it('with audience-only, hands out the token narrowed again after each refresh', async () => {
+    const aud = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).aud as string[];
+    await runAction(inputs({ 'client-secret': 'Client5Secret', audience: 'ceph-s3', 'audience-only': 'true' }), {
+      betweenSteps: async (main, job) => {
+        expect(aud(main.outputs['access-token'] ?? '')).toEqual(['ceph-s3']);
+        await sleep(LIFETIME_S * 1000);
+        const step = await runLaterStep(job, 'keycloak-token');
+        expect(step.exitCode, step.stderr).toBe(0);
+        expect(step.stdout.trim()).not.toBe(main.outputs['access-token']);
+        expect(aud(step.stdout.trim())).toEqual(['ceph-s3']);
+      },
+    });
   });
 
   it('20 parallel calls on a stale token make one request and all get its token', async () => {

@@ -3,7 +3,10 @@
 // as the client-auth input says.
 
 /** The grant_type a token request names, and the `grant` output. */
-export type GrantType = 'refresh_token' | 'password' | 'client_credentials';
+export type GrantType = 'refresh_token' | 'password' | 'client_credentials' | typeof TOKEN_EXCHANGE;
+
+/** RFC 8693's grant_type. */
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 export interface TokenGrant {
   readonly type: GrantType;

@@ -1,0 +1,147 @@
+// audience: Keycloak's standard token exchange narrows the access token, on
+// 26.7.3 and 26.4.7, and RGW takes the narrowed token for role-arn.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { visibleLog } from '../support/leak-check.js';
+import type { RunningCeph } from './support/ceph-container.js';
+import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, webIdentityTrustPolicy } from './support/ceph-container.js';
+import type { KeycloakApi, Login } from './support/keycloak-api.js';
+import { TEST_PASSWORD_POLICY } from './support/keycloak-api.js';
+import type { RunningKeycloak } from './support/keycloak-container.js';
+import { COMPAT_VERSION, DEFAULT_VERSION, startKeycloak } from './support/keycloak-container.js';
+import { expectFailure, runScenario } from './support/scenario.js';
+import { sharedCeph, sharedKeycloakApi } from './support/shared-servers.js';
+
+const REALM = 'audience';
+const SECRET = 'Pipeline-secret-4u9Q';
+
+const audienceMapper = (audience: string) => ({
+  name: `audience ${audience}`,
+  protocol: 'openid-connect',
+  protocolMapper: 'oidc-audience-mapper',
+  config: { 'included.client.audience': audience, 'access.token.claim': 'true', 'introspection.token.claim': 'true' },
+});
+
+const confidential = (clientId: string, exchange: boolean) => ({
+  clientId,
+  enabled: true,
+  publicClient: false,
+  clientAuthenticatorType: 'client-secret',
+  secret: SECRET,
+  directAccessGrantsEnabled: true,
+  standardFlowEnabled: false,
+  // Keycloak's "Standard token exchange" switch in the client's Capability config.
+  attributes: { 'standard.token.exchange.enabled': String(exchange) },
+  protocolMappers: [audienceMapper('ceph-s3'), audienceMapper('api')],
+});
+
+/** As the README's set-up: the client that exchanges, and the clients it may narrow to. */
+const realm = {
+  realm: REALM,
+  enabled: true,
+  passwordPolicy: TEST_PASSWORD_POLICY,
+  // RGW verifies with the JWKS's first key: the signing key first.
+  components: {
+    'org.keycloak.keys.KeyProvider': [
+      { name: 'rsa-generated', providerId: 'rsa-generated', config: { priority: ['200'] } },
+      { name: 'rsa-enc-generated', providerId: 'rsa-enc-generated', config: { priority: ['100'], algorithm: ['RSA-OAEP'] } },
+      { name: 'hmac-generated-hs512', providerId: 'hmac-generated', config: { priority: ['100'], algorithm: ['HS512'] } },
+    ],
+  },
+  clients: [
+    confidential('pipeline', true),
+    confidential('pipeline-no-exchange', false),
+    { clientId: 'ceph-s3', enabled: true, publicClient: true, directAccessGrantsEnabled: true, standardFlowEnabled: false },
+    { clientId: 'api', enabled: true, publicClient: true, standardFlowEnabled: false },
+    { clientId: 'unrelated', enabled: true, publicClient: true, standardFlowEnabled: false },
+  ],
+  users: [
+    {
+      username: 'alice',
+      enabled: true,
+      email: 'alice@example.test',
+      emailVerified: true,
+      firstName: 'Alice',
+      lastName: 'Test',
+      credentials: [{ type: 'password', value: 'alice-password-1', temporary: false }],
+    },
+  ],
+};
+
+const pipeline = (clientId = 'pipeline'): Login => ({ realm: REALM, clientId, clientSecret: SECRET, username: 'alice', password: 'alice-password-1', scope: 'openid phone' });
+const claims = (token: string | undefined) => JSON.parse(Buffer.from((token ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string | string[]; scope?: string; azp?: string };
+
+function exchangeTests(keycloak: () => KeycloakApi) {
+  it('narrows the access token to exactly the audience asked for, with no more scope, and userinfo takes it', async () => {
+    const api = keycloak();
+    const tokens = await api.login(pipeline());
+    expect(claims(tokens.access_token).scope?.split(' ')).toContain('phone');
+    const run = await runScenario(api, pipeline(), tokens, { audience: 'ceph-s3', 'audience-scope': 'openid' });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    const narrowed = claims(run.outputs['audience-token']);
+    expect(narrowed.aud).toBe('ceph-s3');
+    expect(narrowed.azp).toBe('pipeline');
+    expect(narrowed.scope?.split(' ')).not.toContain('phone');
+    expect([claims(run.outputs['access-token']).aud].flat().sort()).toEqual(['api', 'ceph-s3']);
+    expect((await api.userinfoStatus(REALM, run.outputs['audience-token'] ?? '')).status).toBe(200);
+  });
+
+  it('narrows to two audiences in one call', async () => {
+    const api = keycloak();
+    const run = await runScenario(api, pipeline(), await api.login(pipeline()), { audience: 'ceph-s3\napi', 'audience-only': 'true' });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect([claims(run.outputs['access-token']).aud].flat().sort()).toEqual(['api', 'ceph-s3']);
+    expect(run.outputs['access-token']).toBe(run.outputs['audience-token']);
+  });
+
+  it.each([
+    ['the exchange switch off', 'pipeline-no-exchange', { audience: 'ceph-s3' }, 'exchange-not-enabled', /"Standard token exchange is not enabled for the requested client"\): client 'pipeline-no-exchange' may not exchange tokens: turn on 'Standard token exchange'/],
+    ['an audience the client may not ask for', 'pipeline', { audience: 'unrelated' }, 'audience-not-available', /"Requested audience not available: unrelated"\): client 'pipeline' may not ask for audience 'unrelated': add an Audience mapper/],
+    ['an audience that is no client', 'pipeline', { audience: 'no-such-client' }, 'audience-not-found', /400 invalid_client: "Audience not found"\): audience names a client that realm 'audience' does not have/],
+    ['a scope the client does not have', 'pipeline', { audience: 'ceph-s3', 'audience-scope': 'admin' }, 'scope-rejected', /400 invalid_scope: "Invalid scopes: admin"\): .*check audience-scope/],
+  ] as const)('refuses %s, and the refresh token is still published', async (_, clientId, inputs, kind, message) => {
+    const api = keycloak();
+    const run = await runScenario(api, pipeline(clientId), await api.login(pipeline(clientId)), inputs);
+    expectFailure(run, kind, message, { 'refresh-token': expect.stringMatching(/^eyJ/) as unknown as string });
+  });
+}
+
+describe(`audience on Keycloak ${DEFAULT_VERSION}`, () => {
+  const api = sharedKeycloakApi();
+  let ceph: RunningCeph;
+  beforeAll(async () => {
+    await api.createRealm(realm);
+    ceph = await sharedCeph();
+    const issuer = `${api.baseUrl}/realms/${REALM}`;
+    await Promise.all([createOidcProvider(ceph, issuer, ['ceph-s3']), createRole(ceph, 'audience-writer', webIdentityTrustPolicy(issuer, { audience: 'ceph-s3' })), createBucket(ceph, 'audience-bucket')]);
+    await putRolePolicy(ceph, 'audience-writer', 'rw', bucketPolicy('audience-bucket'));
+  }, 120_000);
+  afterAll(() => api.deleteRealm(REALM));
+
+  exchangeTests(() => api);
+
+  it('refuses public clients before any request', async () => {
+    const login = { ...pipeline('ceph-s3'), clientSecret: undefined, scope: 'openid' };
+    const run = await runScenario(api, login, await api.login(login), { audience: 'api' });
+    expectFailure(run, 'input', /Input 'audience' needs a confidential client/);
+  });
+
+  it('role-arn: RGW takes the token narrowed to ceph-s3, and refuses one narrowed to another audience', async () => {
+    const role = { 'role-arn': 'arn:aws:iam:::role/audience-writer', 'sts-endpoint': ceph.s3Url, 'audience-only': 'true' };
+    const taken = await runScenario(api, pipeline(), await api.login(pipeline()), { ...role, audience: 'ceph-s3' });
+    expect(taken.exitCode, visibleLog(taken)).toBe(0);
+    expect(taken.outputs['aws-access-key-id']).toMatch(/\S{8,}/);
+    const refused = await runScenario(api, pipeline(), await api.login(pipeline()), { ...role, audience: 'api' });
+    expectFailure(refused, 'sts-refused', /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/audience-writer \(403 AccessDenied\)/, { 'audience-token': expect.stringMatching(/^eyJ/) as unknown as string });
+  }, 60_000);
+});
+
+describe(`audience on Keycloak ${COMPAT_VERSION}`, () => {
+  let keycloak: RunningKeycloak;
+  beforeAll(async () => {
+    keycloak = await startKeycloak({ version: COMPAT_VERSION });
+    await keycloak.api.createRealm(realm);
+  }, 180_000);
+  afterAll(() => keycloak?.stop());
+
+  exchangeTests(() => keycloak.api);
+});
