@@ -109,8 +109,12 @@ function nodeVersion(node: string): string {
   return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 }
 
+/** Every file below dir, the token command's bundle in dist/token-command/ included. */
 function dirSize(dir: string): number {
-  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).reduce((sum, name) => {
+    const stats = statSync(join(dir, name));
+    return stats.isFile() ? sum + stats.size : sum;
+  }, 0);
 }
 
 /** The seed's Python with its constants pointed at the local server and the token read from the environment. */
