@@ -1,12 +1,9 @@
 // The action's entry point: main step and post step share one bundle, told
 // apart by the state the main step saves (as actions/checkout does).
-import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
 import { readCaCertificates } from './ca-certificates.js';
 import { idTokenFetcher } from './github/oidc-token.js';
 import type { SecretTarget } from './github/github-secret.js';
-import { updateSecret } from './github/github-secret.js';
-import { sealForGitHub } from './github/sealed-box.js';
 import { secretTarget } from './github/secret-inputs.js';
 import type { ActionInputs } from './inputs.js';
 import { SECRET_INPUTS, parseInputs } from './inputs.js';
@@ -20,15 +17,13 @@ import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
 import type { AudienceInputs } from './keycloak/audience-inputs.js';
 import { handedOut, narrowToAudience } from './keycloak/narrow.js';
-import { DEFAULT_REGION } from './outputs.js';
-import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials, publishRefreshToken, publishTokenCommand } from './publish.js';
+import { endKeepFresh, startKeepFresh } from './keep-fresh.js';
+import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, log, mask, publish, publishCheck, publishCredentials, publishRefreshToken } from './publish.js';
 import { assumeRole } from './s3/assume-role.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
 import type { TemporaryCredentials } from './s3/sts-response.js';
-import { DEFAULT_AWS_PROFILE } from './token-command/keep-fresh-inputs.js';
-import type { RunOutcome } from './token-command/setup.js';
-import { endSession, sessionFor, setUpTokenCommand } from './token-command/setup.js';
+import { storeNewRefreshToken } from './secret-store.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import type { SendRequest } from './transport.js';
 import { sendForm, sendRequest } from './transport.js';
@@ -88,7 +83,7 @@ async function mainStep(): Promise<void> {
   const s3 = inputs.s3Role && result ? await assumeS3Role(inputs, inputs.s3Role, result, extraCas) : undefined;
   if (inputs.keepFresh.keepFresh && result) {
     const storedRefreshToken = stored ? result.refreshToken : tokens.refreshToken;
-    startTokenCommand({ inputs, result, extraCas, credentials: s3?.credentials, roleSessionName: s3?.roleSessionName, tokenFile, storedRefreshToken, now: Date.now() });
+    startKeepFresh({ inputs, result, extraCas, credentials: s3?.credentials, roleSessionName: s3?.roleSessionName, tokenFile, storedRefreshToken, now: Date.now() });
   }
 }
 
@@ -103,19 +98,6 @@ async function narrowOrFail(result: TokenResult, sentRefreshToken: string, audie
     if (target) await storeNewRefreshToken(target, sentRefreshToken, result);
     throw error;
   }
-}
-
-/** keep-fresh: the keycloak-token command and AWS profile for later steps (src/token-command/). */
-function startTokenCommand(outcome: RunOutcome): void {
-  const setup = setUpTokenCommand(sessionFor(outcome), {
-    runnerTemp: tokenFileParent(),
-    node: process.execPath,
-    // The runner runs dist/index.js; the token command's bundle sits beside it.
-    script: join(dirname(process.argv[1] ?? ''), 'token-command', 'index.js'),
-    awsProfile: outcome.inputs.keepFresh.awsProfile ?? DEFAULT_AWS_PROFILE,
-    region: DEFAULT_REGION,
-  });
-  publishTokenCommand(setup);
 }
 
 /** The client authenticates the same way for every request of the run. */
@@ -141,21 +123,6 @@ async function fetchMaskedIdToken(audience: string): Promise<string> {
   return token;
 }
 
-/** Returns whether it stored a new token. */
-async function storeNewRefreshToken(target: SecretTarget, sentRefreshToken: string, result: TokenResult): Promise<boolean> {
-  if (result.refreshToken === '' || result.refreshToken === sentRefreshToken) {
-    log.info(`The refresh token did not change: secret ${target.name} is left as it is.`);
-    return false;
-  }
-  await storeRefreshToken(target, result.refreshToken);
-  return true;
-}
-
-async function storeRefreshToken(target: SecretTarget, refreshToken: string): Promise<void> {
-  await updateSecret(target, refreshToken, sendRequest, sealForGitHub);
-  log.info(`Stored the new refresh token in secret ${target.name}${target.environment ? ` (environment ${target.environment})` : ''}.`);
-}
-
 function fail(error: unknown): void {
   const { kind, message } = describeFailure(error);
   // Before the step fails, so that `if: failure()` steps can branch on it.
@@ -167,18 +134,13 @@ function fail(error: unknown): void {
 
 async function postStep(): Promise<void> {
   const stateDir = core.getState(STATE_KEEP_FRESH);
-  if (stateDir !== '') await endTokenCommand(stateDir);
+  if (stateDir !== '') await endKeepFresh(stateDir, postSecretTarget);
   removeAccessTokenFile();
 }
 
-// With rotation the token command may have used up the refresh token the main step stored: store the newest.
-async function endTokenCommand(stateDir: string): Promise<void> {
-  const ended = endSession(stateDir);
-  log.info('Ended the keep-fresh session: keycloak-token now says so, and the background refresher has stopped.');
-  if (ended === undefined || ended.refreshToken === ended.storedRefreshToken || ended.refreshToken === '') return;
-  const { inputs } = parseInputs((name) => core.getInput(name));
-  if (inputs.updateSecret === undefined) return;
-  await storeRefreshToken(secretTarget(inputs.updateSecret, process.env), ended.refreshToken);
+function postSecretTarget(): SecretTarget | undefined {
+  const { updateSecret } = parseInputs((name) => core.getInput(name)).inputs;
+  return updateSecret && secretTarget(updateSecret, process.env);
 }
 
 function removeAccessTokenFile(): void {
