@@ -90,7 +90,7 @@ async function mainStep(): Promise<void> {
 /** A failed exchange must not cost a rotated refresh token: it is published, and stored, before the step fails. */
 async function narrowOrFail(result: TokenResult, sentRefreshToken: string, audience: AudienceInputs, connection: KeycloakConnection, deps: KeycloakDeps, target: SecretTarget | undefined): Promise<TokenResult> {
   // Masked even when audience-only keeps it from every output.
-  mask([result.accessToken, result.refreshToken, result.idToken]);
+  mask([result.accessToken]);
   try {
     return await narrowToAudience(result.accessToken, audience, connection, deps);
   } catch (error) {

@@ -52,7 +52,7 @@ export function escapeHtml(text: string): string {
  * Fields whose format is known, checked before they are published: a value
  * that does not fit is reported as invalid, never printed.
  */
-export const FORMATS = {
+const FORMATS = {
   /** Keycloak's token kind claim: Refresh, Offline, Bearer, ID. */
   typ: /^[A-Za-z][A-Za-z-]{0,31}$/,
   /** RFC 6749 section 5.1: a type name such as Bearer or DPoP. */

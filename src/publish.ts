@@ -60,11 +60,12 @@ export const log = {
 
 /** Refresh mode: the tokens, the narrowed one (audience), and their summary. Returns the token file, when written. */
 export async function publish(inputs: ActionInputs, result: TokenResult, narrowed?: TokenResult): Promise<string | undefined> {
+  const tokenFile = publishTokens(inputs, result);
   if (narrowed !== undefined) {
-    mask([narrowed.accessToken]);
+    // With audience-only it is the access token, masked by publishTokens already.
+    if (narrowed.accessToken !== result.accessToken) mask([narrowed.accessToken]);
     for (const [name, value] of Object.entries(audienceOutputs(narrowed))) core.setOutput(name, value);
   }
-  const tokenFile = publishTokens(inputs, result);
   await writeSummary('Keycloak token refreshed', [...summaryRows(inputs, result), ...audienceSummaryRows(narrowed)]);
   return tokenFile;
 }

@@ -10,22 +10,24 @@ import { describeFailure } from '../failure.js';
 import { neutraliseCommands } from '../outside-text.js';
 import { sendForm, sendRequest } from '../transport.js';
 import type { FreshDeps } from './fresh.js';
-import { freshAccessToken, freshCredentials } from './fresh.js';
+import { freshCredentials, freshSession } from './fresh.js';
 import { keepTokenFileFresh } from './refresher.js';
 import { runnerIdTokenFetcher } from './runner-oidc.js';
+import type { Session } from './session.js';
 import { SessionGone, readSession } from './session.js';
 
 export async function run(args: string[]): Promise<void> {
   const [stateDir, command = 'access-token'] = args;
   try {
     if (stateDir === undefined) throw new Error('usage: keycloak-token [aws-credentials]');
-    const deps = freshDeps(stateDir);
+    const session = readSession(stateDir);
+    const deps = freshDeps(session);
     if (command === 'access-token') {
-      const token = await freshAccessToken(stateDir, deps);
-      mask(token);
-      process.stdout.write(`${token}\n`);
+      const { accessToken } = await freshSession(stateDir, deps, session);
+      mask(accessToken);
+      process.stdout.write(`${accessToken}\n`);
     } else if (command === 'aws-credentials') {
-      const credentials = await freshCredentials(stateDir, deps);
+      const credentials = await freshCredentials(stateDir, deps, session);
       for (const value of [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken]) mask(value);
       const { accessKeyId, secretAccessKey, sessionToken, expiresAt } = credentials;
       process.stdout.write(`${JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: new Date(expiresAt).toISOString() })}\n`);
@@ -46,8 +48,7 @@ function explain(error: unknown): string {
   return `${message} (failure-kind: ${kind})`;
 }
 
-function freshDeps(stateDir: string): FreshDeps {
-  const session = readSession(stateDir);
+function freshDeps(session: Session): FreshDeps {
   const { extraCas } = session;
   return {
     keycloak: { send: (request, timeoutMs) => sendForm({ ...request, extraCas }, timeoutMs) },

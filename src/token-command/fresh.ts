@@ -32,7 +32,7 @@ export function accessMarginMs(session: Pick<Session, 'accessLifetimeMs'>): numb
   return Math.min(60_000, Math.max(1_000, (session.accessLifetimeMs ?? 300_000) / 4));
 }
 
-export function accessTokenFresh(session: Session, now: number): boolean {
+function accessTokenFresh(session: Session, now: number): boolean {
   return session.accessExpiresAt === undefined || session.accessExpiresAt - now > accessMarginMs(session);
 }
 
@@ -40,18 +40,17 @@ function credentialsFresh(credentials: StoredCredentials | undefined, durationMs
   return credentials !== undefined && credentials.expiresAt - now > Math.min(CREDENTIALS_MARGIN_MS, durationMs / 4);
 }
 
-export async function freshAccessToken(stateDir: string, deps: FreshDeps): Promise<string> {
-  const cached = readSession(stateDir);
-  if (accessTokenFresh(cached, deps.lock.now())) return cached.accessToken;
+/** The session with a valid access token; `cached` is the session as the caller last read it. */
+export async function freshSession(stateDir: string, deps: FreshDeps, cached: Session = readSession(stateDir)): Promise<Session> {
+  if (accessTokenFresh(cached, deps.lock.now())) return cached;
   return underLock(stateDir, cached, deps, async () => {
     const session = await withFreshAccessToken(readSession(stateDir), deps);
     writeSession(stateDir, session);
-    return session.accessToken;
+    return session;
   });
 }
 
-export async function freshCredentials(stateDir: string, deps: FreshDeps): Promise<StoredCredentials> {
-  const cached = readSession(stateDir);
+export async function freshCredentials(stateDir: string, deps: FreshDeps, cached: Session = readSession(stateDir)): Promise<StoredCredentials> {
   const role = cached.role;
   if (role === undefined) throw new Error('this session has no role: run the action with role-arn and keep-fresh');
   const durationMs = role.durationSeconds * 1000;
@@ -60,6 +59,7 @@ export async function freshCredentials(stateDir: string, deps: FreshDeps): Promi
     const current = readSession(stateDir);
     if (credentialsFresh(current.credentials, durationMs, deps.lock.now())) return current.credentials;
     const session = await withFreshAccessToken(current, deps);
+    // Before the STS call: with rotation a refused role must not lose the new refresh token.
     writeSession(stateDir, session);
     const { keycloakUrl, timeoutMs } = session.connection;
     const assumed = await assumeRole(role, session.accessToken, { clientId: session.client.clientId, keycloakUrl, timeoutMs }, { send: deps.sendRequest, now: deps.lock.now });

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { KeycloakError, isDeadToken } from '../keycloak/keycloak-error.js';
 import type { FreshDeps } from './fresh.js';
-import { accessMarginMs, freshAccessToken } from './fresh.js';
-import { SessionGone, readSession, writePrivateFile } from './session.js';
+import { accessMarginMs, freshSession } from './fresh.js';
+import { SessionGone, writePrivateFile } from './session.js';
 
 const IDLE_CHECK_MS = 30_000;
 const RETRY_AFTER_FAILURE_MS = 5_000;
@@ -16,11 +16,10 @@ export async function keepTokenFileFresh(stateDir: string, deps: FreshDeps, slee
   for (;;) {
     let wait: number;
     try {
-      const session = readSession(stateDir);
+      const session = await freshSession(stateDir, deps);
       if (session.tokenFile === undefined) return;
-      const token = await freshAccessToken(stateDir, deps);
-      if (readFileSync(session.tokenFile, 'utf8') !== token) writePrivateFile(session.tokenFile, token);
-      const renewAt = (readSession(stateDir).accessExpiresAt ?? Number.POSITIVE_INFINITY) - accessMarginMs(session);
+      if (readFileSync(session.tokenFile, 'utf8') !== session.accessToken) writePrivateFile(session.tokenFile, session.accessToken);
+      const renewAt = (session.accessExpiresAt ?? Number.POSITIVE_INFINITY) - accessMarginMs(session);
       wait = Math.min(IDLE_CHECK_MS, Math.max(250, renewAt - deps.lock.now()));
     } catch (error) {
       if (error instanceof SessionGone || (error as { code?: string }).code === 'ENOENT') return;

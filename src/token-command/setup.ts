@@ -79,7 +79,7 @@ export function setUpTokenCommand(session: Session, options: SetupOptions): Toke
   writeFileSync(command, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.script)} ${shellQuote(stateDir)} "$@"\n`, { mode: 0o700 });
   writeFileSync(`${command}.cmd`, `@"${options.node}" "${options.script}" "${stateDir}" %*\r\n`, { mode: 0o700 });
   const aws = session.role === undefined ? undefined : writeAwsProfile(options, stateDir, session.role.s3Endpoint);
-  if (session.tokenFile !== undefined) startRefresher(options, stateDir);
+  if (session.tokenFile !== undefined) startRefresher(options, stateDir, session);
   return { command, stateDir, aws };
 }
 
@@ -114,10 +114,10 @@ function writeAwsProfile(options: SetupOptions, stateDir: string, s3Endpoint: st
   return { configFile, profile: options.awsProfile };
 }
 
-function startRefresher(options: SetupOptions, stateDir: string): void {
+function startRefresher(options: SetupOptions, stateDir: string, session: Session): void {
+  // The session is written first: the refresher reads it as it starts.
   const child = spawn(options.node, [options.script, stateDir, 'refresher'], { detached: true, stdio: 'ignore' });
   child.unref();
-  const session = readSession(stateDir);
   writeSession(stateDir, { ...session, refresherPid: child.pid });
 }
 

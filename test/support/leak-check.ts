@@ -22,6 +22,7 @@ export function expectNoLeaks(run: ActionRun, secrets: string[], options: LeakCh
   // The runner masks within one log line, so a multi-line secret needs a mask for each line.
   const pieces = [...new Set(secrets.flatMap((s) => s.split(/\r?\n/).map((line) => line.trim())))].filter((s) => s.length >= 4);
   const files = filesUnder(run.runnerTemp, run.workspace);
+  const exposed = exposedTexts(run, options);
   for (const secret of pieces) {
     const what = describe(secret);
     const lines = run.lines.map((line) => line.text);
@@ -32,7 +33,7 @@ export function expectNoLeaks(run: ActionRun, secrets: string[], options: LeakCh
     expect(run.post.lines.some((line) => line.text.includes(secret)), `the post step's log contains ${what}`).toBe(false);
     for (const step of [run, run.post]) expectNotInStepFiles(step, secret, what, options);
     for (const [file, text] of files) expect(text.includes(secret), `${file} contains ${what} after the post step`).toBe(false);
-    expectNoPieceOf(secret, exposedTexts(run, options), what);
+    expectNoPieceOf(secret, exposed, what);
     for (const [form, encoded] of encodedForms(secret)) {
       const anywhere = [run.stdout, run.stderr, run.post.stdout, run.post.stderr, run.summary, JSON.stringify(run.outputs), JSON.stringify(run.env), ...files.map(([, text]) => text)];
       expect(anywhere.some((text) => text.includes(encoded)), `the ${form} form of ${what} appears`).toBe(false);

