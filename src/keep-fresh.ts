@@ -4,7 +4,8 @@
 import { dirname, join } from 'node:path';
 import type { SecretTarget } from './github/github-secret.js';
 import { DEFAULT_REGION } from './outputs.js';
-import { log, publishTokenCommand } from './publish.js';
+import { publishTokenCommand } from './publish.js';
+import { log } from './runner-log.js';
 import { storeRefreshToken } from './secret-store.js';
 import { DEFAULT_AWS_PROFILE } from './token-command/keep-fresh-inputs.js';
 import type { RunOutcome } from './token-command/setup.js';

@@ -1,5 +1,5 @@
 // The runner side of the action: masking, outputs, env, token file, summary.
-// Everything that talks to the runner through @actions/core lives here and in main.ts.
+// Outputs, state and env go through @actions/core here; log lines and masks through runner-log.ts.
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
 import type { CheckResult, Verdict } from './keycloak/check.js';
@@ -21,42 +21,14 @@ import {
   stepOutputs,
   summaryRows,
 } from './outputs.js';
-import { escapeHtml, neutraliseCommands, rememberSecret } from './outside-text.js';
+import { escapeHtml } from './outside-text.js';
+import { log, mask } from './runner-log.js';
 import type { TokenCommandSetup } from './token-command/setup.js';
 import { tokenFileParent, writeTokenFile } from './token-file.js';
 import type { TokenResult } from './keycloak/token-result.js';
 
 export const STATE_TOKEN_FILE = 'token-file';
 export const STATE_KEEP_FRESH = 'keep-fresh';
-
-/**
- * Registers values with the runner's log masker. A multi-line value is masked
- * line by line too, because the runner matches masks within one log line.
- */
-export function mask(values: Iterable<string | undefined>): void {
-  const pieces = new Set<string>();
-  for (const value of values) {
-    if (value === undefined || value.trim() === '') continue;
-    pieces.add(value);
-    for (const line of value.split(/\r?\n/)) if (line.trim() !== '') pieces.add(line.trim());
-  }
-  for (const piece of pieces) {
-    core.setSecret(piece);
-    rememberSecret(piece);
-  }
-}
-
-/**
- * Every line the action logs goes through here. Outside text in it was made
- * safe where it came in (outside-text.ts); this is the last guard against a
- * line the runner would take as a command.
- */
-export const log = {
-  info: (message: string) => core.info(neutraliseCommands(message)),
-  warning: (message: string) => core.warning(neutraliseCommands(message)),
-  debug: (message: string) => core.debug(neutraliseCommands(message)),
-  failed: (message: string) => core.setFailed(neutraliseCommands(message)),
-};
 
 /** Refresh mode: the tokens, the narrowed one (audience), and their summary. Returns the token file, when written. */
 export async function publish(inputs: ActionInputs, result: TokenResult, narrowed?: TokenResult): Promise<string | undefined> {

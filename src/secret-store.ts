@@ -4,7 +4,7 @@ import type { SecretTarget } from './github/github-secret.js';
 import { updateSecret } from './github/github-secret.js';
 import { sealForGitHub } from './github/sealed-box.js';
 import type { TokenResult } from './keycloak/token-result.js';
-import { log } from './publish.js';
+import { log } from './runner-log.js';
 import { sendRequest } from './transport.js';
 
 /** Stores the result's refresh token when it is new; returns whether it did. */
