@@ -3,6 +3,7 @@
 import * as core from '@actions/core';
 import { readCaCertificates } from './ca-certificates.js';
 import { idTokenFetcher } from './github/oidc-token.js';
+import { runnerIdTokenFetcher } from './github/runner-oidc.js';
 import type { SecretTarget } from './github/github-secret.js';
 import { secretTarget } from './github/secret-inputs.js';
 import type { ActionInputs } from './inputs.js';
@@ -104,7 +105,10 @@ async function narrowOrFail(result: TokenResult, sentRefreshToken: string, audie
 /** The client authenticates the same way for every request of the run. */
 function keycloakConnection({ connection, client }: ActionInputs): KeycloakConnection {
   // Checked before any request: without id-token permission nothing is sent to Keycloak.
-  const fetchIdToken = client.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, fetchMaskedIdToken) : undefined;
+  const fetchIdToken =
+    client.clientAuth === 'github-oidc'
+      ? idTokenFetcher(process.env, (audience) => runnerIdTokenFetcher(process.env, sendRequest, (token) => mask([token]))(audience))
+      : undefined;
   return { ...connection, clientId: client.clientId, auth: clientAuthentication(client, fetchIdToken) };
 }
 
@@ -115,13 +119,6 @@ async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenRes
   const credentials = await assumeRole({ ...role, roleSessionName }, result.accessToken, { clientId: inputs.client.clientId, keycloakUrl, timeoutMs }, { send });
   await publishCredentials(inputs, role, roleSessionName, credentials);
   return { credentials, roleSessionName };
-}
-
-// getIDToken masks the token itself; masked here too so that this never depends on it.
-async function fetchMaskedIdToken(audience: string): Promise<string> {
-  const token = await core.getIDToken(audience);
-  mask([token]);
-  return token;
 }
 
 function fail(error: unknown): void {

@@ -59,24 +59,39 @@ export type SendRequest = (request: HttpRequest, timeoutMs: number) => Promise<H
 export const sendForm: SendForm = (request, timeoutMs) => sendRequest({ ...request, method: 'POST' }, timeoutMs);
 
 export const sendRequest: SendRequest = async (request, timeoutMs) => {
-  const client = new HttpClient(USER_AGENT, request.extraCas?.length ? [trusting(request.extraCas)] : [], {
-    allowRedirects: false,
-    allowRetries: false,
-    keepAlive: false,
-    socketTimeout: timeoutMs,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TransportError('TIMEOUT', request.url, timeoutMs)), timeoutMs);
-  });
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new TransportError('TIMEOUT', request.url, timeoutMs)), timeoutMs);
+  const handlers = [abortingAt(deadline.signal), ...(request.extraCas?.length ? [trusting(request.extraCas)] : [])];
+  const client = new HttpClient(USER_AGENT, handlers, { allowRedirects: false, allowRetries: false, keepAlive: false });
+  const timedOut = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason as Error)));
   try {
-    return await Promise.race([roundTrip(client, request, timeoutMs), deadline]);
+    return await Promise.race([roundTrip(client, request, timeoutMs), timedOut]);
   } catch (error) {
-    throw asTransportError(error, request.url, timeoutMs);
+    throw asTransportError(deadline.signal.aborted ? deadline.signal.reason : error, request.url, timeoutMs);
   } finally {
     clearTimeout(timer);
   }
 };
+
+/**
+ * Destroys the request, its socket and a proxy's CONNECT request at the
+ * deadline. A timer alone, or http-client's socket timeout (a half-close),
+ * leaves a silent peer's socket open, and the step never exits.
+ */
+function abortingAt(signal: AbortSignal): RequestHandler {
+  return {
+    prepareRequest(options) {
+      Object.assign(options, { signal });
+      const agent = options.agent as { request?: (connectOptions: object, ...rest: unknown[]) => unknown } | undefined;
+      const connect = agent?.request;
+      if (agent !== undefined && typeof connect === 'function') {
+        agent.request = (connectOptions: object, ...rest: unknown[]) => connect.call(agent, { ...connectOptions, signal }, ...rest);
+      }
+    },
+    canHandleAuthentication: () => false,
+    handleAuthentication: () => Promise.reject(new Error('not used')),
+  };
+}
 
 /**
  * Trusts extra CAs on this client's connections only, never process-wide. A

@@ -1,6 +1,6 @@
 // The job's GitHub OIDC token, which the runner hands out only to jobs with
-// `permissions: id-token: write`. The request itself is @actions/core's
-// getIDToken, passed in by main.ts; this module says clearly why it cannot work.
+// `permissions: id-token: write`. The request itself is runner-oidc.ts's,
+// passed in by main.ts; this module says clearly why it cannot work.
 import { outsideText } from '../outside-text.js';
 import type { FetchIdToken } from '../keycloak/client-auth/index.js';
 

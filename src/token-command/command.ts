@@ -12,7 +12,7 @@ import { sendForm, sendRequest } from '../transport.js';
 import type { FreshDeps } from './fresh.js';
 import { freshCredentials, freshSession } from './fresh.js';
 import { keepTokenFileFresh } from './refresher.js';
-import { runnerIdTokenFetcher } from './runner-oidc.js';
+import { runnerIdTokenFetcher } from '../github/runner-oidc.js';
 import type { Session } from './session.js';
 import { SessionGone, readSession } from './session.js';
 
