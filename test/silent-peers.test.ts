@@ -38,20 +38,22 @@ afterAll(async () => {
 afterEach(async () => {
   for (const peer of peers.splice(0)) await peer.close();
   lifetime = 300;
+  keycloakUrl = '';
 });
 
-async function silentPeer(upstream?: string): Promise<SilentPeer> {
-  const peer = await startSilentPeer(upstream);
+async function silentPeer(upstream?: string, silentOn?: (requestLine: string) => boolean): Promise<SilentPeer> {
+  const peer = await startSilentPeer(upstream, silentOn);
   peers.push(peer);
   return peer;
 }
 
-function answerTokens(extra: (request: { url: string }) => boolean = () => false): void {
-  keycloak.respondWith((request, res) => {
-    // Never answered: a JWKS that hangs.
-    if (extra(request)) return;
+/** The issuer in the tokens: Keycloak as the action reaches it. */
+let keycloakUrl = '';
+
+function answerTokens(): void {
+  keycloak.respondWith((_, res) => {
     issued++;
-    const claims = { azp: 'ceph-s3', aud: ['ceph-s3'], iss: `${keycloak.baseUrl}/realms/test`, exp: Math.floor(Date.now() / 1000) + lifetime };
+    const claims = { azp: 'ceph-s3', aud: ['ceph-s3'], iss: `${keycloakUrl || keycloak.baseUrl}/realms/test`, exp: Math.floor(Date.now() / 1000) + lifetime };
     json(res, 200, {
       access_token: fakeJwt(claims, `Access${issued}`, { alg: 'RS256', typ: 'JWT', kid: 'sig' }),
       refresh_token: fakeJwt({ typ: 'Offline', n: issued }, `Refresh${issued}`),
@@ -108,13 +110,16 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
   });
 
   it("Keycloak's JWKS, asked while explaining a refused role: the diagnosis gives up and the step ends", async () => {
-    answerTokens((request) => request.url.endsWith('/protocol/openid-connect/certs'));
+    const front = await silentPeer(keycloak.baseUrl, (requestLine) => requestLine.includes('/protocol/openid-connect/certs'));
+    keycloakUrl = front.url;
+    answerTokens();
     const sts = await startFakeEndpoint();
     sts.respondWith((_, res) => res.writeHead(403, { 'Content-Type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>no</Message></Error>'));
     try {
-      const { run, ms } = await timed(runAction(inputs({ 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': sts.baseUrl }), options()));
+      const { run, ms } = await timed(runAction(inputs({ 'keycloak-url': front.url, 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': sts.baseUrl }), options()));
       expectFailedWith(run, 'sts-refused', /JWKS .* could not be read from here/);
-      expect(keycloak.requests.some((request) => request.url.endsWith('/certs'))).toBe(true);
+      // The token request, then the JWKS request that got no answer.
+      expect(front.connections).toBe(2);
       // The JWKS deadline is 5 s.
       expect(ms).toBeLessThan(5_000 + SLACK_MS);
     } finally {
@@ -175,5 +180,39 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
     await sleep(500);
     expect(stateDir).toMatch(/keycloak-keep-fresh-/);
     expect(refreshersOf(stateDir)).toEqual([]);
+  });
+
+  it("RGW's STS frozen during the job: keycloak-token aws-credentials gives up and ends", async () => {
+    answerTokens();
+    const sts = await startFakeEndpoint();
+    sts.respondWith((_, res) => {
+      const expiration = new Date(Date.now() + 3_000).toISOString();
+      res.writeHead(200, { 'Content-Type': 'application/xml' }).end(
+        `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>TEMPKEYID0001</AccessKeyId><SecretAccessKey>temp-secret-key-0001</SecretAccessKey><SessionToken>temp-session-token-0001</SessionToken><Expiration>${expiration}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`,
+      );
+    });
+    const front = await silentPeer(sts.baseUrl);
+    let later = { exitCode: null as number | null, stdout: '', stderr: '', ms: 0 };
+    try {
+      const run = await runAction(inputs({ 'keep-fresh': 'true', 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': front.url, 'role-duration-seconds': '60' }), {
+        ...options(),
+        betweenSteps: async (_, job) => {
+          front.freeze();
+          // The credentials have expired: the command must ask the frozen STS.
+          await sleep(3_500);
+          const started = Date.now();
+          const step = await runLaterStep(job, 'keycloak-token aws-credentials');
+          later = { ...step, ms: Date.now() - started };
+        },
+      });
+      expect(run.exitCode, visibleLog(run)).toBe(0);
+      expect(later.exitCode).toBe(1);
+      expect(later.stdout).toBe('');
+      expect(later.stderr).toMatch(/^keycloak-token: .*did not answer within 2 s/m);
+      expect(later.ms).toBeLessThan(2_000 + SLACK_MS);
+      expect(front.connections).toBe(2);
+    } finally {
+      await sts.close();
+    }
   });
 });

@@ -17,7 +17,8 @@ export interface SilentPeer {
   close(): Promise<void>;
 }
 
-export async function startSilentPeer(upstream?: string): Promise<SilentPeer> {
+/** `silentOn` picks requests (by their first line, e.g. `GET /realms/x/certs HTTP/1.1`) that get no answer even while not frozen. */
+export async function startSilentPeer(upstream?: string, silentOn: (requestLine: string) => boolean = () => false): Promise<SilentPeer> {
   let frozen = upstream === undefined;
   const sockets = new Set<Socket>();
   const peer = { url: '', connections: 0, closedByClient: 0 };
@@ -29,16 +30,19 @@ export async function startSilentPeer(upstream?: string): Promise<SilentPeer> {
       sockets.delete(socket);
       peer.closedByClient++;
     });
-    if (frozen || upstream === undefined) {
-      socket.resume();
-      return;
-    }
-    const target = new URL(upstream);
-    const forward = connect(Number(target.port), target.hostname);
-    forward.on('error', () => socket.destroy());
-    sockets.add(forward);
-    forward.on('close', () => sockets.delete(forward));
-    socket.pipe(forward).pipe(socket);
+    socket.once('data', (first: Buffer) => {
+      if (frozen || upstream === undefined || silentOn(first.toString('latin1').split('\r\n')[0] ?? '')) {
+        socket.resume();
+        return;
+      }
+      const target = new URL(upstream);
+      const forward = connect(Number(target.port), target.hostname);
+      forward.on('error', () => socket.destroy());
+      sockets.add(forward);
+      forward.on('close', () => sockets.delete(forward));
+      forward.write(first);
+      socket.pipe(forward).pipe(socket);
+    });
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   peer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
