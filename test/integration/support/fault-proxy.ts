@@ -66,6 +66,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // A stalled answer stays stalled when the client half-closes: Node's http server
+  // would otherwise end the socket on the client's FIN, which no frozen server does.
+  Object.assign(server, { httpAllowHalfOpen: true });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${target.pathname.replace(/\/$/, '')}`;
   return proxy;
@@ -104,7 +107,7 @@ function failAfterForwarding(fault: Fault, answer: Upstream, res: ServerResponse
       setTimeout(() => res.socket?.destroy(), 50);
       return;
     case 'stall':
-      return; // never answers; close() ends the socket
+      return; // never answers nor closes; close() ends the socket
     case 'html-502':
       res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html><h1>502 Bad Gateway</h1></html>');
       return;
