@@ -17,7 +17,7 @@ import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
 import type { AudienceInputs } from './keycloak/audience-inputs.js';
 import { handedOut, narrowToAudience } from './keycloak/narrow.js';
-import { endKeepFresh, startKeepFresh } from './keep-fresh.js';
+import { checkKeepFresh, endKeepFresh, startKeepFresh } from './keep-fresh.js';
 import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, publish, publishCheck, publishCredentials, publishRefreshToken } from './publish.js';
 import { log, mask } from './runner-log.js';
 import { assumeRole } from './s3/assume-role.js';
@@ -53,6 +53,7 @@ async function mainStep(): Promise<void> {
   mask(SECRET_INPUTS.map((name) => core.getInput(name)));
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
   for (const warning of warnings) log.warning(warning);
+  checkKeepFresh(inputs);
   const extraCas = readCaCertificates(inputs.caCertificate);
   const connection = keycloakConnection(inputs);
   mask(connection.auth.derivedSecrets);
@@ -135,8 +136,12 @@ function fail(error: unknown): void {
 
 async function postStep(): Promise<void> {
   const stateDir = core.getState(STATE_KEEP_FRESH);
-  if (stateDir !== '') await endKeepFresh(stateDir, postSecretTarget);
-  removeAccessTokenFile();
+  try {
+    if (stateDir !== '') await endKeepFresh(stateDir, postSecretTarget);
+  } finally {
+    // Also when the store failed: the token must not stay on disk.
+    removeAccessTokenFile();
+  }
 }
 
 function postSecretTarget(): SecretTarget | undefined {
