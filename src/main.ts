@@ -25,6 +25,7 @@ import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
 import type { TemporaryCredentials } from './s3/sts-response.js';
 import { storeNewRefreshToken } from './secret-store.js';
+import { runnerIdTokenFetcher } from './token-command/runner-oidc.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import type { SendRequest } from './transport.js';
 import { sendForm, sendRequest } from './transport.js';
@@ -118,11 +119,13 @@ async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenRes
   return { credentials, roleSessionName };
 }
 
-// getIDToken masks the token itself; masked here too so that this never depends on it.
-async function fetchMaskedIdToken(audience: string): Promise<string> {
-  const token = await core.getIDToken(audience);
-  mask([token]);
-  return token;
+/**
+ * Asked of the runner as @actions/core's getIDToken asks, but checked before it
+ * is masked or used: getIDToken would print an add-mask line for whatever the
+ * runner answered, a line break or `##[` included.
+ */
+function fetchMaskedIdToken(audience: string): Promise<string> {
+  return runnerIdTokenFetcher(process.env, sendRequest, (token) => mask([token]))(audience);
 }
 
 function fail(error: unknown): void {

@@ -1,7 +1,9 @@
-// The job's GitHub OIDC token for a later step, asked of the runner the way
-// @actions/core's getIDToken asks (GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=,
-// Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN), without the toolkit's add-mask on
-// stdout, which would end up in `$(keycloak-token)`: the mask goes to stderr.
+// The job's GitHub OIDC token, asked of the runner the way @actions/core's
+// getIDToken asks (GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=, Bearer
+// ACTIONS_ID_TOKEN_REQUEST_TOKEN), but checked before it is masked: the toolkit
+// masks whatever the runner answered, on stdout, which in a later step would
+// also end up in `$(keycloak-token)`. The main step masks through runner-log,
+// the command on stderr.
 import { GitHubOidcError } from '../github/oidc-token.js';
 import type { FetchIdToken } from '../keycloak/client-auth/index.js';
 import { fitsFormat, outsideText } from '../outside-text.js';
