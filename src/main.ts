@@ -18,7 +18,7 @@ import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
 import type { AudienceInputs } from './keycloak/audience-inputs.js';
 import { handedOut, narrowToAudience } from './keycloak/narrow.js';
-import { endKeepFresh, startKeepFresh } from './keep-fresh.js';
+import { checkKeepFresh, endKeepFresh, startKeepFresh } from './keep-fresh.js';
 import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, publish, publishCheck, publishCredentials, publishRefreshToken } from './publish.js';
 import { log, mask } from './runner-log.js';
 import { assumeRole } from './s3/assume-role.js';
@@ -54,6 +54,7 @@ async function mainStep(): Promise<void> {
   mask(SECRET_INPUTS.map((name) => core.getInput(name)));
   const { inputs, warnings } = parseInputs((name) => core.getInput(name));
   for (const warning of warnings) log.warning(warning);
+  checkKeepFresh(inputs);
   const extraCas = readCaCertificates(inputs.caCertificate);
   const connection = keycloakConnection(inputs);
   mask(connection.auth.derivedSecrets);
@@ -107,7 +108,7 @@ function keycloakConnection({ connection, client }: ActionInputs): KeycloakConne
   // Checked before any request: without id-token permission nothing is sent to Keycloak.
   const fetchIdToken =
     client.clientAuth === 'github-oidc'
-      ? idTokenFetcher(process.env, (audience) => runnerIdTokenFetcher(process.env, sendRequest, (token) => mask([token]))(audience))
+      ? idTokenFetcher(process.env, fetchMaskedIdToken)
       : undefined;
   return { ...connection, clientId: client.clientId, auth: clientAuthentication(client, fetchIdToken) };
 }
@@ -121,6 +122,15 @@ async function assumeS3Role(inputs: ActionInputs, role: S3Role, result: TokenRes
   return { credentials, roleSessionName };
 }
 
+/**
+ * Asked of the runner as @actions/core's getIDToken asks, but checked before it
+ * is masked or used: getIDToken would print an add-mask line for whatever the
+ * runner answered, a line break or `##[` included.
+ */
+function fetchMaskedIdToken(audience: string): Promise<string> {
+  return runnerIdTokenFetcher(process.env, sendRequest, (token) => mask([token]))(audience);
+}
+
 function fail(error: unknown): void {
   const { kind, message } = describeFailure(error);
   // Before the step fails, so that `if: failure()` steps can branch on it.
@@ -132,8 +142,12 @@ function fail(error: unknown): void {
 
 async function postStep(): Promise<void> {
   const stateDir = core.getState(STATE_KEEP_FRESH);
-  if (stateDir !== '') await endKeepFresh(stateDir, postSecretTarget);
-  removeAccessTokenFile();
+  try {
+    if (stateDir !== '') await endKeepFresh(stateDir, postSecretTarget);
+  } finally {
+    // Also when the store failed: the token must not stay on disk.
+    removeAccessTokenFile();
+  }
 }
 
 function postSecretTarget(): SecretTarget | undefined {

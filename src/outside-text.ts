@@ -63,16 +63,29 @@ const FORMATS = {
   sessionState: /^[A-Za-z0-9._~-]{1,128}$/,
   /** A token as Keycloak issues it: one word of visible ASCII (a JWT). */
   token: /^[\x21-\x7e]+$/,
+  /** An STS access key id (AWS: 16 to 128 characters): one word of visible ASCII. */
+  accessKeyId: /^[\x21-\x7e]{1,128}$/,
+  /** An STS secret access key: one word of visible ASCII. */
+  secretAccessKey: /^[\x21-\x7e]{1,1024}$/,
+  /** An STS session token (RGW's carries the role and the token's claims): one word of visible ASCII. */
+  sessionToken: /^[\x21-\x7e]{1,65536}$/,
 } as const;
+
+/** Formats of secrets (a token, a key): printed whole by a later step, e.g. `keycloak-token` on stdout. */
+const SECRET_FORMATS = new Set<keyof typeof FORMATS>(['token', 'accessKeyId', 'secretAccessKey', 'sessionToken']);
 
 /** What a field that does not fit its format is published as. */
 export const INVALID = '(invalid)';
 
-export function fitsFormat(value: string, format: keyof typeof FORMATS): boolean {
+export type Format = keyof typeof FORMATS;
+
+export function fitsFormat(value: string, format: Format): boolean {
   // Tokens with many roles run to tens of kB; the other fields are short.
-  if (value.length > (format === 'token' ? 256 * 1024 : 4096) || !FORMATS[format].test(value)) return false;
-  // A published field may be printed by a later step: no word of it may read as a command.
-  return format === 'token' || !/(^| )::|##\[/.test(value);
+  if (value.length > (format === 'token' ? 256 * 1024 : 65536) || !FORMATS[format].test(value)) return false;
+  if (!SECRET_FORMATS.has(format) && value.length > 4096) return false;
+  // A published field may be printed by a later step, a secret on a line of its own
+  // (`keycloak-token`): no word of it may read as a command.
+  return !/(^| )::|##\[/.test(value);
 }
 
 function formEncoded(value: string): string {

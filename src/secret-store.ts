@@ -1,10 +1,11 @@
 // update-secret, from the main step and from keep-fresh's post step: a new
 // refresh token stored in the repository's (or environment's) secret.
 import type { SecretTarget } from './github/github-secret.js';
-import { updateSecret } from './github/github-secret.js';
+import { SecretUpdateError, updateSecret } from './github/github-secret.js';
 import { sealForGitHub } from './github/sealed-box.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { log } from './runner-log.js';
+import type { SendRequest } from './transport.js';
 import { sendRequest } from './transport.js';
 
 /** Stores the result's refresh token when it is new; returns whether it did. */
@@ -19,5 +20,45 @@ export async function storeNewRefreshToken(target: SecretTarget, sentRefreshToke
 
 export async function storeRefreshToken(target: SecretTarget, refreshToken: string): Promise<void> {
   await updateSecret(target, refreshToken, sendRequest, sealForGitHub);
+  logStored(target);
+}
+
+export interface RetryPlan {
+  /** Waits before the second, third ... attempt. */
+  delaysMs: number[];
+  sleep: (ms: number) => Promise<unknown>;
+  send?: SendRequest;
+  /** What the last failure means for the user, after its problem. */
+  consequence: string;
+}
+
+/** Up to 3 attempts within about 4 s of waiting: a PUT of a secret is idempotent, so trying again is safe. */
+export const POST_STEP_RETRIES: Pick<RetryPlan, 'delaysMs'> = { delaysMs: [1_000, 3_000] };
+
+/**
+ * Stores the refresh token, trying again while GitHub does not answer or
+ * answers 408, 429 or 5xx. Throws the last SecretUpdateError, with the number
+ * of attempts in its problem.
+ */
+export async function storeRefreshTokenRetrying(target: SecretTarget, refreshToken: string, plan: RetryPlan): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await updateSecret(target, refreshToken, plan.send ?? sendRequest, sealForGitHub);
+      logStored(target);
+      return;
+    } catch (error) {
+      const delay = plan.delaysMs[attempt - 1];
+      if (!(error instanceof SecretUpdateError)) throw error;
+      if (!error.retryable || delay === undefined) {
+        const problem = attempt === 1 ? error.problem : `${error.problem.replace(/\.$/, '')} (${attempt} attempts).`;
+        throw new SecretUpdateError(target, problem, false, plan.consequence);
+      }
+      log.info(`Storing the refresh token failed (attempt ${attempt}): ${error.problem} Trying again in ${delay / 1000} s.`);
+      await plan.sleep(delay);
+    }
+  }
+}
+
+function logStored(target: SecretTarget): void {
   log.info(`Stored the new refresh token in secret ${target.name}${target.environment ? ` (environment ${target.environment})` : ''}.`);
 }

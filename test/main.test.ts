@@ -193,7 +193,6 @@ describe('run with client-auth: github-oidc', () => {
   const oidcToken = fakeJwt({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:acme/pipeline:ref:refs/heads/main', jti: 'j1' });
   beforeEach(() => {
     Object.assign(rec().inputs, { 'client-auth': 'github-oidc', 'client-secret': '' });
-    rec().core.getIDToken.mockImplementation(async () => oidcToken);
   });
 
   it('fails before any request when the job has no id-token permission', async () => {
@@ -205,19 +204,22 @@ describe('run with client-auth: github-oidc', () => {
     ]);
     expect(rec().outputs()).toEqual({ 'failure-kind': 'github-oidc-unavailable' });
     expect(endpoint.requests.length).toBe(before);
-    expect(rec().core.getIDToken).not.toHaveBeenCalled();
   });
 
   it("sends the job's OIDC token for the realm's issuer as client assertion, masked first", async () => {
-    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', 'http://127.0.0.1:9/token?api-version=2.0');
+    vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_URL', `${endpoint.baseUrl}/runner-token?api-version=2.0`);
     vi.stubEnv('ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'runner-request-token');
-    // Keycloak's access token names the client it took the assertion for.
-    endpoint.respondWith((_, res) => json(res, 200, { ...tokens, access_token: fakeJwt({ azp: 'ceph-s3' }, 'access') }));
+    // The runner's OIDC endpoint, and Keycloak, whose access token names the client it took the assertion for.
+    endpoint.respondWith((request, res) =>
+      request.url.startsWith('/runner-token') ? json(res, 200, { value: oidcToken }) : json(res, 200, { ...tokens, access_token: fakeJwt({ azp: 'ceph-s3' }, 'access') }),
+    );
     const before = endpoint.requests.length;
     await run();
     expect(rec().calls.filter((c) => c.fn === 'setFailed')).toEqual([]);
-    expect(rec().core.getIDToken).toHaveBeenCalledWith(`${endpoint.baseUrl}/realms/test`);
-    const form = Object.fromEntries(endpoint.requests[before]?.form ?? []);
+    const [asked, sent] = endpoint.requests.slice(before);
+    expect(asked).toMatchObject({ method: 'GET', url: `/runner-token?api-version=2.0&audience=${encodeURIComponent(`${endpoint.baseUrl}/realms/test`)}` });
+    expect(asked?.headers.authorization).toBe('Bearer runner-request-token');
+    const form = Object.fromEntries(sent?.form ?? []);
     expect(form).toEqual({
       grant_type: 'refresh_token',
       refresh_token: sentRefresh,

@@ -42,6 +42,12 @@ describe('fitsFormat', () => {
     ['sessionState', '<script>', false],
     ['token', 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln', true],
     ['token', 'two words', false],
+    ['token', 'eyJ##[stop-commands]x', false],
+    ['token', '::stop-commands::x', false],
+    ['token', 'a::b', true],
+    ['sessionToken', 'AQoDYXdzEJr//+/=', true],
+    ['sessionToken', 'x\ry', false],
+    ['accessKeyId', 'K'.repeat(129), false],
   ])('%s %j: %s', (format, value, fits) => {
     expect(fitsFormat(value, format)).toBe(fits);
   });

@@ -17,11 +17,19 @@ export interface SecretTarget {
 
 export type Seal = (value: string, publicKeyBase64: string) => Promise<string>;
 
+/** What a failed store in the main step means: the new token is still in the step's output. */
+const MAIN_STEP_CONSEQUENCE = "The stored secret is now out of date and the new token exists only in this run's masked refresh-token output: store it by hand, or log in again.";
+
 export class SecretUpdateError extends Error {
-  constructor(target: SecretTarget, problem: string) {
-    super(
-      `Could not store the new refresh token in ${describe(target)}: ${problem} The stored secret is now out of date and the new token exists only in this run's masked refresh-token output: store it by hand, or log in again.`,
-    );
+  constructor(
+    readonly target: SecretTarget,
+    /** What went wrong, without the consequence: one sentence, never a token. */
+    readonly problem: string,
+    /** Whether trying again may help: GitHub did not answer, or answered 408, 429 or 5xx. A PUT of a secret is idempotent. */
+    readonly retryable = false,
+    consequence = MAIN_STEP_CONSEQUENCE,
+  ) {
+    super(`Could not store the new refresh token in ${describe(target)}: ${problem} ${consequence}`);
     this.name = 'SecretUpdateError';
   }
 }
@@ -68,10 +76,10 @@ async function call(target: SecretTarget, send: SendRequest, request: Parameters
     answer = await send(request, TIMEOUT_MS);
   } catch (error) {
     const code = error instanceof TransportError ? error.code : 'REQUEST_FAILED';
-    throw new SecretUpdateError(target, `the GitHub API at ${new URL(request.url).host} did not answer (${code}).`);
+    throw new SecretUpdateError(target, `the GitHub API at ${new URL(request.url).host} did not answer (${code}).`, true);
   }
   if (isSuccess(answer)) return answer;
-  throw new SecretUpdateError(target, explainStatus(answer.status, request.method));
+  throw new SecretUpdateError(target, explainStatus(answer.status, request.method), answer.status === 408 || answer.status === 429 || answer.status >= 500);
 }
 
 function explainStatus(status: number, method: string): string {
@@ -97,7 +105,7 @@ function parseKey(target: SecretTarget, body: string): { key_id: string; key: st
   throw new SecretUpdateError(target, 'the public-key answer has no key_id and key.');
 }
 
-function describe(target: SecretTarget): string {
+export function describe(target: SecretTarget): string {
   const where = target.environment === undefined ? target.repository : `${target.repository}, environment ${target.environment}`;
   return `secret ${target.name} (${where})`;
 }

@@ -1,8 +1,10 @@
 // The job's GitHub OIDC token, asked of the runner the way @actions/core's
 // getIDToken asks (GET ACTIONS_ID_TOKEN_REQUEST_URL&audience=, Bearer
-// ACTIONS_ID_TOKEN_REQUEST_TOKEN), but through transport.ts, so that a runner
-// endpoint that never answers is given up at its deadline; and with the caller's
-// mask: the main step's, or keycloak-token's on stderr, which keeps `$(keycloak-token)` clean.
+// ACTIONS_ID_TOKEN_REQUEST_TOKEN), but through transport.ts, so that an endpoint
+// that never answers is given up at its deadline, and checked before it is
+// masked: the toolkit masks whatever the runner answered, on stdout, which in a
+// later step would also end up in `$(keycloak-token)`. The main step masks
+// through runner-log, the command on stderr.
 import { GitHubOidcError } from './oidc-token.js';
 import type { FetchIdToken } from '../keycloak/client-auth/index.js';
 import { fitsFormat, outsideText } from '../outside-text.js';

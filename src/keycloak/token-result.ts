@@ -41,7 +41,7 @@ export function parseTokenResponse(body: string, sentRefreshToken: string, reque
   const idToken = nonEmptyString(json.id_token);
   for (const [field, token] of [['access_token', accessToken], ['refresh_token', newRefreshToken], ['id_token', idToken]] as const) {
     if (token !== undefined && !fitsFormat(token, 'token')) {
-      throw new KeycloakError('unexpected-answer', `Keycloak answered 200, but its ${field} is not a token (white space, control characters or over 256 kB).`, 200, 'maybe-processed');
+      throw new KeycloakError('unexpected-answer', `Keycloak answered 200, but its ${field} is not a token (white space, control characters, a workflow command's marker, or over 256 kB).`, 200, 'maybe-processed');
     }
   }
   const refreshToken = newRefreshToken ?? sentRefreshToken;

@@ -5,7 +5,7 @@ import { TransportError, isSuccess } from '../transport.js';
 import type { RoleRequest } from './sts-request.js';
 import { assumeRoleRequest } from './sts-request.js';
 import type { TemporaryCredentials } from './sts-response.js';
-import { parseCredentials, parseFault } from './sts-response.js';
+import { MALFORMED, parseCredentials, parseFault } from './sts-response.js';
 import { StsError, stsTransportError } from './sts-error.js';
 import type { WebIdentityContext } from './web-identity-diagnosis.js';
 import { diagnoseWebIdentity } from './web-identity-diagnosis.js';
@@ -33,6 +33,9 @@ export async function assumeRole(role: RoleRequest, accessToken: string, { timeo
     const credentials = await parseCredentials(answer.body);
     if (credentials === undefined) {
       throw new StsError('sts-unexpected-answer', `${role.stsEndpoint} answered ${answer.status} without credentials: is sts-endpoint RGW's S3/STS URL?`);
+    }
+    if (credentials === MALFORMED) {
+      throw new StsError('sts-unexpected-answer', `${role.stsEndpoint} answered ${answer.status} with credentials that are not valid: AccessKeyId, SecretAccessKey and SessionToken must each be one word of visible ASCII of a sane length (not used, not shown).`);
     }
     return credentials;
   }

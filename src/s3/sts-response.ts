@@ -2,7 +2,7 @@
 // (<AssumeRoleWithWebIdentityResponse>) but refusals in the S3 shape
 // (<Error><Code>AccessDenied</Code>...), which is why SDKs print "(Unknown)".
 // The XML parser is loaded only when an STS call is made.
-import { outsideText } from '../outside-text.js';
+import { fitsFormat, outsideText } from '../outside-text.js';
 
 export interface TemporaryCredentials {
   accessKeyId: string;
@@ -41,14 +41,24 @@ function text(node: unknown): string | undefined {
   return undefined;
 }
 
-/** The credentials of a 2xx answer; undefined when the body does not hold them. */
-export async function parseCredentials(body: string): Promise<TemporaryCredentials | undefined> {
+/** What parseCredentials returns for credentials whose values do not fit their format. */
+export const MALFORMED = 'malformed';
+
+/**
+ * The credentials of a 2xx answer; undefined when the body does not hold them,
+ * MALFORMED when one of them is not one word of visible ASCII of a sane length:
+ * such a value would be printed (an add-mask line, `keycloak-token
+ * aws-credentials`) and could carry a workflow command, so it is never used
+ * and never shown.
+ */
+export async function parseCredentials(body: string): Promise<TemporaryCredentials | typeof MALFORMED | undefined> {
   const result = child(child(await parseXml(body), 'AssumeRoleWithWebIdentityResponse'), 'AssumeRoleWithWebIdentityResult');
   const credentials = child(result, 'Credentials');
   const accessKeyId = text(child(credentials, 'AccessKeyId'));
   const secretAccessKey = text(child(credentials, 'SecretAccessKey'));
   const sessionToken = text(child(credentials, 'SessionToken'));
   if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined) return undefined;
+  if (!fitsFormat(accessKeyId, 'accessKeyId') || !fitsFormat(secretAccessKey, 'secretAccessKey') || !fitsFormat(sessionToken, 'sessionToken')) return MALFORMED;
   const expiration = text(child(credentials, 'Expiration'));
   const date = expiration === undefined ? undefined : new Date(expiration);
   return {

@@ -4,11 +4,14 @@
 //   keycloak-token refresher        (the main step starts it) keeps the token file fresh
 // Every token or key it prints is registered as a mask on stderr first: the
 // runner reads commands from stderr too, and stdout stays clean for $(...).
+// Every secret it knows, from the session or from an answer, is known to
+// outsideText before any request, so that no server text can echo one.
 // A failure is one line on stderr, exit code 1, never a token.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeFailure } from '../failure.js';
-import { neutraliseCommands } from '../outside-text.js';
-import { sendForm, sendRequest } from '../transport.js';
+import { fitsFormat, outsideText, rememberSecret } from '../outside-text.js';
+import type { SendRequest } from '../transport.js';
+import { sendRequest } from '../transport.js';
 import type { FreshDeps } from './fresh.js';
 import { freshCredentials, freshSession } from './fresh.js';
 import { keepTokenFileFresh } from './refresher.js';
@@ -21,6 +24,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     if (stateDir === undefined) throw new Error('usage: keycloak-token [aws-credentials]');
     const session = readSession(stateDir);
+    rememberSessionSecrets(session);
     const deps = freshDeps(session);
     if (command === 'access-token') {
       const { accessToken } = await freshSession(stateDir, deps, session);
@@ -37,7 +41,8 @@ export async function run(args: string[]): Promise<void> {
       throw new Error(`unknown command '${command}': use keycloak-token, or keycloak-token aws-credentials`);
     }
   } catch (error) {
-    process.stderr.write(`keycloak-token: ${neutraliseCommands(explain(error))}\n`);
+    // Made safe once more as a whole: one line, no command, no secret this process knows.
+    process.stderr.write(`keycloak-token: ${outsideText(explain(error), 2000)}\n`);
     process.exitCode = 1;
   }
 }
@@ -50,15 +55,81 @@ function explain(error: unknown): string {
 
 function freshDeps(session: Session): FreshDeps {
   const { extraCas } = session;
+  const send = remembering((request, timeoutMs) => sendRequest({ ...request, extraCas }, timeoutMs), session);
   return {
-    keycloak: { send: (request, timeoutMs) => sendForm({ ...request, extraCas }, timeoutMs) },
-    sendRequest: (request, timeoutMs) => sendRequest({ ...request, extraCas }, timeoutMs),
-    fetchIdToken: session.client.clientAuth === 'github-oidc' ? runnerIdTokenFetcher(process.env, sendRequest, mask) : undefined,
+    keycloak: { send: (request, timeoutMs) => send({ ...request, method: 'POST' }, timeoutMs) },
+    sendRequest: send,
+    fetchIdToken: session.client.clientAuth === 'github-oidc' ? runnerIdTokenFetcher(process.env, remembering(sendRequest, session), mask) : undefined,
     lock: { sleep, now: Date.now },
   };
 }
 
-/** The runner masks the value in every later line of the job; tokens and keys hold no line breaks or %. */
+/** Every secret of the session, for outsideText to remove from any text a server sends back. */
+function rememberSessionSecrets(session: Session): void {
+  const { refreshToken, storedRefreshToken, accessToken, client, credentials } = session;
+  const secrets = [refreshToken, storedRefreshToken, accessToken, client.clientSecret, credentials?.accessKeyId, credentials?.secretAccessKey, credentials?.sessionToken];
+  for (const secret of secrets) if (secret) rememberSecret(secret);
+}
+
+/** Form fields that carry a secret: Keycloak's grants and client authentication, RGW's STS. */
+const SECRET_FIELDS = ['refresh_token', 'client_secret', 'client_assertion', 'subject_token', 'password', 'WebIdentityToken'];
+/** Answer fields that carry a secret: Keycloak's tokens, the runner's OIDC token. */
+const SECRET_ANSWERS = ['access_token', 'refresh_token', 'id_token', 'value'];
+
+/**
+ * Sends through `send`, remembering every secret the request carries before it
+ * goes out, and every token or key the answer brings before anyone reads its
+ * text; a refresh token Keycloak rotates to is masked at once.
+ */
+function remembering(send: SendRequest, session: Session): SendRequest {
+  const knownRefreshTokens = new Set([session.refreshToken, session.storedRefreshToken]);
+  return async (request, timeoutMs) => {
+    const form = new URLSearchParams(request.body);
+    for (const field of SECRET_FIELDS) for (const value of form.getAll(field)) rememberSecret(value);
+    const authorization = request.headers.Authorization ?? request.headers.authorization;
+    if (authorization !== undefined) rememberSecret(authorization.replace(/^\S+ /, ''));
+    const answer = await send(request, timeoutMs);
+    const { json, credentials } = secretsOf(answer.body);
+    for (const field of SECRET_ANSWERS) {
+      const value = json[field];
+      if (typeof value === 'string') rememberSecret(value);
+    }
+    for (const value of credentials) rememberSecret(value);
+    const rotated = json.refresh_token;
+    if (typeof rotated === 'string' && fitsFormat(rotated, 'token') && !knownRefreshTokens.has(rotated)) {
+      knownRefreshTokens.add(rotated);
+      mask(rotated);
+    }
+    return answer;
+  };
+}
+
+function secretsOf(body: string): { json: Record<string, unknown>; credentials: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  // RGW's STS answer: the values as sent, and as XML text once its entities are read.
+  const credentials = [...body.matchAll(/<(?:AccessKeyId|SecretAccessKey|SessionToken)>([^<]*)</g)].flatMap(([, raw = '']) => [raw.trim(), xmlText(raw.trim())]);
+  return { json: typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {}, credentials };
+}
+
+function xmlText(raw: string): string {
+  return raw.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name] ?? '');
+}
+
+/**
+ * The runner masks the value in every later line of the job. Only one word of
+ * visible ASCII that reads as no command is printed, escaped as @actions/core's
+ * escapeData does: anything else is refused, never shown.
+ */
 function mask(value: string): void {
-  process.stderr.write(`::add-mask::${value}\n`);
+  if (!fitsFormat(value, 'token')) throw new Error('refused to print a value that is not one word of visible ASCII (not shown)');
+  process.stderr.write(`::add-mask::${escapeData(value)}\n`);
+}
+
+function escapeData(value: string): string {
+  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

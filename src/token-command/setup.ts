@@ -5,12 +5,18 @@
 // under RUNNER_TEMP; the post step ends it (endSession).
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ActionInputs } from '../inputs.js';
+import { InputError } from '../input-values.js';
 import type { TokenResult } from '../keycloak/token-result.js';
 import type { TemporaryCredentials } from '../s3/sts-response.js';
+import type { LockDeps } from './lock.js';
+import { withLock } from './lock.js';
 import type { Session } from './session.js';
-import { createStateDir, readSession, writePrivateFile, writeSession } from './session.js';
+import { SessionGone, createStateDir, readSession, writePrivateFile, writeSession } from './session.js';
+
+/** session.ts's file in the state folder: deleting it ends the session (readSession then throws SessionGone). */
+const SESSION_FILE = 'session.json';
 
 export interface TokenCommandSetup {
   /** The keycloak-token script; its folder goes on PATH. */
@@ -67,32 +73,108 @@ export function sessionFor(run: RunOutcome): Session {
   };
 }
 
-export function setUpTokenCommand(session: Session, options: SetupOptions): TokenCommandSetup {
-  const base = mkdtempSync(join(options.runnerTemp, 'keycloak-keep-fresh-'));
-  chmodSync(base, 0o700);
-  const stateDir = join(base, 'state');
-  createStateDir(stateDir);
-  writeSession(stateDir, session);
-  const bin = join(base, 'bin');
-  mkdirSync(bin, { mode: 0o700 });
-  const command = join(bin, 'keycloak-token');
-  writeFileSync(command, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.script)} ${shellQuote(stateDir)} "$@"\n`, { mode: 0o700 });
-  writeFileSync(`${command}.cmd`, `@"${options.node}" "${options.script}" "${stateDir}" %*\r\n`, { mode: 0o700 });
-  const aws = session.role === undefined ? undefined : writeAwsProfile(options, stateDir, session.role.s3Endpoint);
-  if (session.tokenFile !== undefined) startRefresher(options, stateDir, session);
-  return { command, stateDir, aws };
+/**
+ * Characters the set-up cannot write into the paths it puts in files: a `"`
+ * ends the AWS config's quoting (botocore: "No closing quotation"), cmd.exe
+ * expands `%` in the Windows shim, and a line break or other control
+ * character splits either file.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const UNUSABLE_IN_PATHS = /["%\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** Refuses paths the command and the AWS profile could not name; checked before anything is sent or written. */
+export function checkSetupPaths(options: Pick<SetupOptions, 'runnerTemp' | 'node' | 'script'>): void {
+  const paths: [string, string][] = [
+    ['RUNNER_TEMP', options.runnerTemp],
+    ["the path of the Node that runs the action", options.node],
+    ["the action's path", options.script],
+  ];
+  for (const [name, path] of paths) {
+    if (!UNUSABLE_IN_PATHS.test(path)) continue;
+    throw new InputError(
+      'keep-fresh',
+      `cannot work here: ${name} (${JSON.stringify(path)}) holds a double quote, a % or a line break, which the AWS profile's credential_process and the keycloak-token.cmd shim cannot hold. Run on a runner whose ${name} has none of them, or without keep-fresh.`,
+    );
+  }
 }
 
-/** The post step: stops the refresher and deletes the session; returns its refresh tokens, newest and stored. */
-export function endSession(stateDir: string): Pick<Session, 'refreshToken' | 'storedRefreshToken'> | undefined {
-  if (!existsSync(stateDir)) return undefined;
+export function setUpTokenCommand(session: Session, options: SetupOptions): TokenCommandSetup {
+  checkSetupPaths(options);
+  const base = mkdtempSync(join(options.runnerTemp, 'keycloak-keep-fresh-'));
+  let refresherPid: number | undefined;
   try {
-    const { refreshToken, storedRefreshToken, refresherPid } = readSession(stateDir);
+    chmodSync(base, 0o700);
+    const stateDir = join(base, 'state');
+    createStateDir(stateDir);
+    writeSession(stateDir, session);
+    const bin = join(base, 'bin');
+    mkdirSync(bin, { mode: 0o700 });
+    const command = join(bin, 'keycloak-token');
+    writeFileSync(command, `#!/bin/sh\nexec ${shellQuote(options.node)} ${shellQuote(options.script)} ${shellQuote(stateDir)} "$@"\n`, { mode: 0o700 });
+    writeFileSync(`${command}.cmd`, `@"${options.node}" "${options.script}" "${stateDir}" %*\r\n`, { mode: 0o700 });
+    const aws = session.role === undefined ? undefined : writeAwsProfile(options, stateDir, session.role.s3Endpoint);
+    if (session.tokenFile !== undefined) {
+      // The session is written first: the refresher reads it as it starts.
+      refresherPid = startRefresher(options, stateDir);
+      writeSession(stateDir, { ...session, refresherPid });
+    }
+    return { command, stateDir, aws };
+  } catch (error) {
+    // Half a set-up leaves no secret behind: the post step would not know of it.
     if (refresherPid !== undefined) stopProcess(refresherPid);
-    return { refreshToken, storedRefreshToken };
-  } finally {
-    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
+    throw error;
   }
+}
+
+/** What the post step needs of an ended session: its newest refresh token, the stored one, and whether they rotate. */
+export type EndedSession = Pick<Session, 'refreshToken' | 'storedRefreshToken'> & { rotation: Session['connection']['rotation'] };
+
+/**
+ * The post step's end of the session, under the session lock: it waits for a
+ * keycloak-token call or the refresher that holds it (a dead holder's lock is
+ * broken), so that a refresh under way is finished and written. It then ends
+ * the session (later callers get SessionGone, so nothing rotates the token
+ * again), stops the refresher and returns the newest refresh token. The state
+ * folder stays until removeSession.
+ */
+export async function endSession(stateDir: string, deps: LockDeps): Promise<EndedSession | undefined> {
+  let timeoutMs: number;
+  try {
+    timeoutMs = readSession(stateDir).connection.timeoutMs;
+  } catch (error) {
+    if (error instanceof SessionGone) return undefined;
+    throw error;
+  }
+  // As long as a keycloak-token call may hold the lock (fresh.ts): a refresh with its retries and an STS call.
+  return withLock(join(stateDir, 'lock'), timeoutMs * 2 + 5_000, deps, async () => {
+    let session: Session;
+    try {
+      session = readSession(stateDir);
+    } catch (error) {
+      if (error instanceof SessionGone) return undefined;
+      throw error;
+    }
+    rmSync(join(stateDir, SESSION_FILE), { force: true });
+    if (session.refresherPid !== undefined) stopProcess(session.refresherPid);
+    return { refreshToken: session.refreshToken, storedRefreshToken: session.storedRefreshToken, rotation: session.connection.rotation };
+  });
+}
+
+/** Deletes the session's state folder (and with it every secret in it); the keycloak-token script stays and says the session ended. */
+export function removeSession(stateDir: string): void {
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+/** A set-up whose publishing failed: its refresher stopped and its folder gone. */
+export function discardSetup(setup: TokenCommandSetup): void {
+  try {
+    const { refresherPid } = readSession(setup.stateDir);
+    if (refresherPid !== undefined) stopProcess(refresherPid);
+  } catch {
+    // No session to read: nothing was started.
+  }
+  rmSync(dirname(setup.stateDir), { recursive: true, force: true });
 }
 
 // Several sessions in one job (several identities) share one config file, a profile each.
@@ -114,11 +196,10 @@ function writeAwsProfile(options: SetupOptions, stateDir: string, s3Endpoint: st
   return { configFile, profile: options.awsProfile };
 }
 
-function startRefresher(options: SetupOptions, stateDir: string, session: Session): void {
-  // The session is written first: the refresher reads it as it starts.
+function startRefresher(options: SetupOptions, stateDir: string): number | undefined {
   const child = spawn(options.node, [options.script, stateDir, 'refresher'], { detached: true, stdio: 'ignore' });
   child.unref();
-  writeSession(stateDir, { ...session, refresherPid: child.pid });
+  return child.pid;
 }
 
 function stopProcess(pid: number): void {

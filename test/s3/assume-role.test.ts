@@ -63,6 +63,12 @@ describe('assumeRole', () => {
     ['no answer', new TransportError('TIMEOUT', 'http://127.0.0.1:7480', 5000), 'sts-timeout', /did not answer within 5 s/],
     ['an HTML page', { status: 502, contentType: 'text/html', body: '<html>bad gateway</html>' } as HttpAnswer, 'sts-unexpected-answer', /HTTP 502 with a body that is not an S3 or STS error/],
     ['a 200 without credentials', xml(200, '<ListAllMyBucketsResult/>'), 'sts-unexpected-answer', /answered 200 without credentials/],
+    [
+      'a 200 with a session token that holds a line break',
+      xml(200, '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>K1</AccessKeyId><SecretAccessKey>S1</SecretAccessKey><SessionToken>Fr0ged\n::stop-commands::x</SessionToken></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>'),
+      'sts-unexpected-answer',
+      /^(?!.*Fr0ged).*answered 200 with credentials that are not valid/,
+    ],
   ])('fails clearly on %s', async (_, outcome, kind, message) => {
     const error = await run(sending(outcome)).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCredentials, parseFault } from '../../src/s3/sts-response.js';
+import { MALFORMED, parseCredentials, parseFault } from '../../src/s3/sts-response.js';
 
 // RGW 18.2's answer, shortened.
 const success = `<?xml version="1.0" encoding="UTF-8"?>
@@ -28,6 +28,22 @@ describe('parseCredentials', () => {
     ['broken XML', '<AssumeRoleWithWebIdentityResponse><Credentials>'],
   ])('finds none in %s', async (_, body) => {
     expect(await parseCredentials(body)).toBeUndefined();
+  });
+});
+
+describe('parseCredentials refuses values that could be printed as commands', () => {
+  it.each([
+    ['a line break in the session token', '<SessionToken>x\n::warning title=forged::y</SessionToken>'],
+    ['a lone carriage return in the secret key', '<SecretAccessKey>x\r::stop-commands::y</SecretAccessKey>'],
+    ['a space in the key id', '<AccessKeyId>TEMP KEY</AccessKeyId>'],
+    ['U+2028 in the session token', '<SessionToken>x\u2028y</SessionToken>'],
+    ['a legacy command in the session token', '<SessionToken>x##[stop-commands]y</SessionToken>'],
+    ['a session token that starts a command', '<SessionToken>::stop-commands::y</SessionToken>'],
+    ['a 129-character key id', `<AccessKeyId>${'K'.repeat(129)}</AccessKeyId>`],
+  ])('%s', async (_, field) => {
+    const name = /^<(\w+)>/.exec(field)?.[1] ?? '';
+    const body = success.replace(new RegExp(`<${name}>.*?</${name}>`, 's'), field);
+    expect(await parseCredentials(body)).toBe(MALFORMED);
   });
 });
 

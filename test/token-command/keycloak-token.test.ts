@@ -69,7 +69,8 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
         expect(renewed.exitCode, renewed.stderr).toBe(0);
         expect(renewed.stdout).not.toBe(main.outputs['access-token']);
         expect(requests()).toBe(before + 1);
-        expect(renewed.stderr).toBe(`::add-mask::${renewed.stdout}\n`);
+        // The refresh token it rotated to first, then the access token it prints.
+        expect(renewed.stderr).toBe(`::add-mask::${fakeJwt({ typ: 'Offline', n: issued }, `Refresh${issued}X`)}\n::add-mask::${renewed.stdout}\n`);
         handedOut.push(fresh.stdout.trim(), renewed.stdout);
       },
     });
