@@ -1,4 +1,4 @@
-// Every workflow this repository shows (README examples) or runs (.github/) and
+// Every workflow this repository shows (README and docs/ examples) or runs (.github/) and
 // action.yml itself, read by GitHub's own parser (actions/languageservices), so
 // that nothing copy-pasted from here is an "Invalid workflow file"; and every
 // input and output of this action they (and .env.example) use is one action.yml
@@ -34,20 +34,23 @@ interface Workflow {
   content: string;
 }
 
-/** README's ```yaml blocks: whole workflows as they are, lists of steps wrapped in one. */
-function readmeWorkflows(): Workflow[] {
-  const readme = read('README.md');
+/** The documents whose ```yaml blocks are checked: the README and every page of docs/ that shows one. */
+const DOCUMENTS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md')).sort().map((file) => `docs/${file}`).filter((path) => read(path).includes('```yaml'))];
+
+/** A document's ```yaml blocks: whole workflows as they are, lists of steps wrapped in one. */
+function readmeWorkflows(path: string): Workflow[] {
+  const readme = read(path);
   return [...readme.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => {
     const line = readme.slice(0, match.index).split('\n').length + 1;
-    return { name: `README.md line ${line}`, content: asWorkflow(match[1] ?? '', line) };
+    return { name: `${path} line ${line}`, content: asWorkflow(match[1] ?? '', line, path) };
   });
 }
 
-function asWorkflow(block: string, line: number): string {
+function asWorkflow(block: string, line: number, path: string): string {
   if (/^jobs:/m.test(block)) return '\n'.repeat(line - 1) + block;
-  if (!/^\s*- /.test(block)) throw new Error(`README.md line ${line}: a yaml block that is neither a workflow nor a list of steps`);
+  if (!/^\s*- /.test(block)) throw new Error(`${path} line ${line}: a yaml block that is neither a workflow nor a list of steps`);
   const header = ['on: push', 'jobs:', '  example:', '    runs-on: ubuntu-latest', '    steps:'];
-  // Blank lines first, so that the parser's line numbers are README's.
+  // Blank lines first, so that the parser's line numbers are the document's.
   const padding = '\n'.repeat(Math.max(0, line - 1 - header.length));
   return padding + [...header, ...reindent(block, 6)].join('\n');
 }
@@ -100,7 +103,7 @@ describe('action.yml', () => {
 });
 
 describe.each([
-  ['README.md', readmeWorkflows()],
+  ...DOCUMENTS.map((path): [string, Workflow[]] => [path, readmeWorkflows(path)]),
   [WORKFLOWS, repositoryWorkflows()],
 ])('workflows in %s', (_where, workflows) => {
   it('exist', () => expect(workflows.length).toBeGreaterThan(0));

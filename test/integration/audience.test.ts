@@ -34,7 +34,7 @@ const confidential = (clientId: string, exchange: boolean) => ({
   protocolMappers: [audienceMapper('ceph-s3'), audienceMapper('api')],
 });
 
-/** As the README's set-up: the client that exchanges, and the clients it may narrow to. */
+/** As docs/least-privilege.md's set-up: the client that exchanges, and the clients it may narrow to. */
 const realm = {
   realm: REALM,
   enabled: true,

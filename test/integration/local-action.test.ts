@@ -1,4 +1,4 @@
-// The README's "Debugging locally" section, run as written against the suite's
+// CONTRIBUTING's "Debugging locally" section, run as written against the suite's
 // Keycloak with GitHub's local-action from npm (test/local-action/), and held to
 // what the section says it shows.
 import { spawnSync } from 'node:child_process';
@@ -12,9 +12,9 @@ import { user } from './support/scenario.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const api = sharedKeycloakApi();
 
-/** The README section's sh block, one command a line, comments dropped. */
+/** CONTRIBUTING's section's sh block, one command a line, comments dropped. */
 function readmeCommands(): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(ROOT, 'CONTRIBUTING.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Debugging locally'), readme.indexOf('## Releasing'));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
   return block.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter((line) => line !== '');

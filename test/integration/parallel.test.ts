@@ -111,7 +111,7 @@ describe(`${N} parallel runs of one rotating refresh token, Keycloak 26.7.3`, ()
     const storing = { rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_fake_token_for_tests' };
     const runnerEnv = () => ({ GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/pipelines' });
 
-    it('max reuse 0: when every parallel run stores its new token, the secret ends up dead (why the README says not to)', async () => {
+    it('max reuse 0: when every parallel run stores its new token, the secret ends up dead (why docs/rotation-and-parallel-jobs.md says not to)', async () => {
       const login = offline(REALMS.noReuse);
       const { refresh_token: stored } = await api.login(login);
       github.stored.delete(SECRET);
@@ -128,7 +128,7 @@ describe(`${N} parallel runs of one rotating refresh token, Keycloak 26.7.3`, ()
       let stored = (await api.login(login)).refresh_token;
       github.stored.delete(SECRET);
       for (let workflowRun = 1; workflowRun <= 2; workflowRun++) {
-        // As the README's workflow: the matrix jobs leave rotation off, so none warns.
+        // As docs/rotation-and-parallel-jobs.md's workflow: the matrix jobs leave rotation off, so none warns.
         const matrix = await inParallel(api, login, stored, {});
         for (const run of matrix) {
           expect(run.exitCode, visibleLog(run)).toBe(0);

@@ -1,5 +1,5 @@
-// The S3 half against a real Ceph RGW (Reef) and a real Keycloak: the README's
-// two S3 workflows run as written (their blocks are read from README.md), with
+// The S3 half against a real Ceph RGW (Reef) and a real Keycloak: the two S3
+// workflows of docs/s3-ceph-rgw.md run as written (read from that page), with
 // the S3 clients users run (awscli and boto3, inside the Ceph container), and
 // every refusal RGW gives, with what the action says about it.
 import { readFileSync } from 'node:fs';
@@ -46,11 +46,13 @@ interface ReadmeStep {
   run?: string;
 }
 
-/** The README's S3 workflows: pairs of (this action's step, the S3 step after it). */
+/** The S3 workflows of docs/s3-ceph-rgw.md, token file first: pairs of (this action's step, the S3 step after it). */
 function readmeS3Workflows(): [ReadmeStep, ReadmeStep][] {
-  const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## S3 on Ceph RGW'), readme.indexOf('### The Keycloak side'));
-  const blocks = [...section.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => parse(match[1] ?? '') as ReadmeStep[]);
+  const readme = readFileSync(resolve(import.meta.dirname, '../../docs/s3-ceph-rgw.md'), 'utf8');
+  const section = (from: string, to: string) => readme.slice(readme.indexOf(from), readme.indexOf(to));
+  const sections = [section('\n## The token file\n', '\n## The Keycloak side\n'), section('\n## The action assumes the role\n', '\n## The token file\n')];
+  // Each section's one workflow: the steps of its one job.
+  const blocks = sections.flatMap((text) => [...text.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => Object.values((parse(match[1] ?? '') as { jobs: Record<string, { steps: ReadmeStep[] }> }).jobs)[0]?.steps ?? []));
   expect(blocks.map((steps) => steps.length)).toEqual([2, 2]);
   return blocks.map(([action, s3]) => [action as ReadmeStep, s3 as ReadmeStep]);
 }

@@ -147,7 +147,7 @@ const federatedClient = (clientId: string, sub: string) => ({
 /**
  * A realm whose client `pipeline` authenticates with GitHub OIDC tokens of
  * BOUND_SUB, and `deployer` with those of DEPLOYER_SUB (Keycloak's federated
- * client authentication), as the README sets it up.
+ * client authentication), as docs/github-oidc.md sets it up.
  */
 export function federatedRealm(realm: string, github: FakeGitHubOidc): Record<string, unknown> {
   return {

@@ -1,6 +1,6 @@
 // The realms of the S3 tests, test/integration/realms/ceph-realm.json and
 // ceph-trap-realm.json (in our images' database, like every realm file there), set up
-// as the README tells users to: an Audience mapper on each client, so that access
+// as docs/s3-ceph-rgw.md tells users to: an Audience mapper on each client, so that access
 // tokens carry the client ID RGW knows, and the RS256 signing key (rsa-generated,
 // priority 200) before the RSA-OAEP encryption key (priority 100) in the JWKS: RGW
 // verifies with the first key only. The trap realm has the two priorities swapped, so
@@ -8,7 +8,7 @@
 // (seen on imported realms; their order is not certain, hence the swap).
 import type { Login } from './keycloak-api.js';
 
-/** As in the README's S3 section. */
+/** As in docs/s3-ceph-rgw.md. */
 export const S3_REALM = 'ceph';
 export const TRAP_REALM = 'ceph-trap';
 export const S3_CLIENT = 'ceph-s3';
