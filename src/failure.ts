@@ -6,7 +6,7 @@ import { InputError } from './input-values.js';
 import { KEYCLOAK_FAILURE_KINDS, KeycloakError } from './keycloak/keycloak-error.js';
 import { STS_FAILURE_KINDS, StsError } from './s3/sts-error.js';
 
-/** Every value failure-kind can take; the README's table lists exactly these. */
+/** Every value failure-kind can take; docs/troubleshooting.md's table lists exactly these. */
 export const STEP_FAILURE_KINDS = [
   ...KEYCLOAK_FAILURE_KINDS,
   ...STS_FAILURE_KINDS,

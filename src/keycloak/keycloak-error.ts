@@ -179,13 +179,13 @@ function classifyInvalidGrant(
     if (context.rotation === 'on') {
       return fail('refresh-token-reused', `a newer refresh token of this chain was used since this one was issued, and presenting this one revoked the chain (or an admin pushed a not-before revocation). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
     }
-    return fail('refresh-token-reused', `the token was revoked: an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens, a newer token of this chain was used (then set rotation: on; see the README's "Matrix jobs and parallel workflows"). ${RELOGIN}`);
+    return fail('refresh-token-reused', `the token was revoked: an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens, a newer token of this chain was used (then set rotation: on; see docs/rotation-and-parallel-jobs.md). ${RELOGIN}`);
   }
   if (text.includes("session doesn't have required client")) {
     if (context.rotation === 'on') {
       return fail('refresh-token-reused', `the rotation chain of this refresh token was revoked: Keycloak does so when a used refresh token is presented again (less likely: the client's offline session idle timeout ran out, which it answers alike). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
     }
-    return fail('session-ended', `the session behind the refresh token no longer holds this client: the client's offline session idle timeout ran out, or, if the realm revokes refresh tokens, a used one was presented again (then set rotation: on; parallel jobs sharing one token cause it: see the README's "Matrix jobs and parallel workflows"). ${RELOGIN}`);
+    return fail('session-ended', `the session behind the refresh token no longer holds this client: the client's offline session idle timeout ran out, or, if the realm revokes refresh tokens, a used one was presented again (then set rotation: on; parallel jobs sharing one token cause it: see docs/rotation-and-parallel-jobs.md). ${RELOGIN}`);
   }
   if (text.includes('session not active') || text.includes('session not found')) {
     return fail('session-ended', `the session behind the refresh token has ended (logout, admin sign-out, offline session idle timeout). ${RELOGIN}`);
