@@ -55,6 +55,7 @@ function freshDeps(session: Session): FreshDeps {
     sendRequest: (request, timeoutMs) => sendRequest({ ...request, extraCas }, timeoutMs),
     fetchIdToken: session.client.clientAuth === 'github-oidc' ? runnerIdTokenFetcher(process.env, sendRequest, mask) : undefined,
     lock: { sleep, now: Date.now },
+    warn: (line) => process.stderr.write(`keycloak-token: ${neutraliseCommands(line)}\n`),
   };
 }
 
