@@ -65,7 +65,7 @@ export async function withLock<T>(lockDir: string, maxHoldMs: number, deps: Lock
 }
 
 /** The lock's owner as its file says; 'ownerless' with the folder's age when it has no readable one; undefined when there is no lock. */
-export function readOwner(lockDir: string): LockOwner | { ownerless: true; mtimeMs: number } | undefined {
+function readOwner(lockDir: string): LockOwner | { ownerless: true; mtimeMs: number } | undefined {
   let mtimeMs: number;
   try {
     mtimeMs = lstatSync(lockDir).mtimeMs;
@@ -85,7 +85,7 @@ export function readOwner(lockDir: string): LockOwner | { ownerless: true; mtime
 }
 
 /** Whether a live process on this host has this pid; undefined when the pid belongs to another host. */
-export function ownerAlive(owner: Pick<LockOwner, 'pid' | 'host'>): boolean | undefined {
+function ownerAlive(owner: Pick<LockOwner, 'pid' | 'host'>): boolean | undefined {
   if (owner.host !== hostname()) return undefined;
   return processAlive(owner.pid);
 }
