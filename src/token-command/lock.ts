@@ -50,10 +50,11 @@ export async function withLock<T>(lockDir: string, maxHoldMs: number, deps: Lock
     const holder = readOwner(lockDir);
     if (holder !== undefined && isStale(holder, maxHoldMs, deps.now())) {
       removeIfHeldBy(lockDir, holder);
-      continue;
+      // Gone: take it at once. Taken by another meanwhile: judged again after a pause.
+      if (!existsSync(lockDir)) continue;
     }
     if (deps.now() > deadline) {
-      throw new LockTimeout(`another keycloak-token call held the lock for over ${Math.round(maxHoldMs / 1000)} s, longer than a refresh can take`);
+      throw new LockTimeout(`could not take the lock in ${Math.round((maxHoldMs + WAIT_MARGIN_MS) / 1000)} s: other keycloak-token calls held it all that time`);
     }
     await deps.sleep(POLL_MS);
   }
