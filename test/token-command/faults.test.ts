@@ -1,6 +1,7 @@
 // Real faults around the keycloak-token command, run as later steps against a
 // fake Keycloak on loopback that rotates refresh tokens: a lock holder killed
-// (SIGKILL) before Keycloak processed its refresh, after Keycloak rotated the
+// (SIGKILL) before its request (while it asks the runner for its OIDC token),
+// while Keycloak holds its request unprocessed, after Keycloak rotated the
 // token, and after the answer reached it but before it wrote the session; lock
 // folders without an owner; a token exchange refused after the refresh; and
 // Keycloak down (503, or nothing listening) while the token held is valid.
@@ -35,6 +36,10 @@ async function rotatingKeycloak() {
   };
   endpoint.respondWith((request, res) => {
     if (state.hook?.(request, res, issue)) return;
+    // The runner's OIDC endpoint, for client-auth: github-oidc.
+    if (request.url.startsWith('/runner-token')) {
+      return json(res, 200, { value: fakeJwt({ sub: 'repo:acme/pipeline:ref:refs/heads/main', jti: `jti-${endpoint.requests.length}` }, 'Oidc') });
+    }
     if (request.form.get('grant_type') === EXCHANGE) {
       return json(res, 200, { access_token: fakeJwt({ azp: 'ceph-s3', aud: ['ceph-s3'], n: state.issued }, `Narrow${state.issued}Z`), expires_in: state.lifetime, token_type: 'Bearer' });
     }
@@ -74,15 +79,22 @@ async function timed(step: Promise<LaterStep>): Promise<LaterStep & { ms: number
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
 /** Runs keycloak-token once the access token of the main step is due, with `hook` taking the first refresh over. */
-async function killedHolder(hook: (pid: number, res: Parameters<Hook>[1], issue: () => Record<string, unknown>) => void, then: (next: LaterStep & { ms: number }, keycloak: Awaited<ReturnType<typeof rotatingKeycloak>>, holderPid: number) => void): Promise<void> {
+async function killedHolder(
+  hook: (pid: number, res: Parameters<Hook>[1], issue: () => Record<string, unknown>) => void,
+  then: (next: LaterStep & { ms: number }, keycloak: Awaited<ReturnType<typeof rotatingKeycloak>>, holderPid: number) => void,
+  at: 'refresh' | 'runner-oidc' = 'refresh',
+): Promise<void> {
   const keycloak = await rotatingKeycloak();
+  const oidc = at === 'runner-oidc';
   try {
-    await runAction(inputs(keycloak.endpoint), {
+    await runAction(inputs(keycloak.endpoint, oidc ? { 'client-auth': 'github-oidc' } : {}), {
+      env: oidc ? { ACTIONS_ID_TOKEN_REQUEST_URL: `${keycloak.endpoint.baseUrl}/runner-token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token-0b9c' } : {},
       betweenSteps: async (main, job) => {
         const stateDir = stateDirOf(main);
         await sleep(1_200);
         let killed = 0;
-        keycloak.state.hook = (_, res, issue) => {
+        keycloak.state.hook = (request, res, issue) => {
+          if (oidc !== request.url.startsWith('/runner-token')) return false;
           keycloak.state.hook = undefined;
           killed = holderPid(stateDir);
           hook(killed, res, issue);
@@ -91,7 +103,7 @@ async function killedHolder(hook: (pid: number, res: Parameters<Hook>[1], issue:
         const holder = await runLaterStep(job, 'keycloak-token');
         expect(holder.exitCode).not.toBe(0);
         expect(holder.stdout).toBe('');
-        expect(keycloak.refreshes() - 1).toBe(1);
+        expect(keycloak.refreshes() - 1).toBe(oidc ? 0 : 1);
         then(await timed(runLaterStep(job, 'keycloak-token')), keycloak, killed);
       },
     });
@@ -104,7 +116,29 @@ const killedWarning = (pid: number) =>
   new RegExp(`^keycloak-token: the keycloak-token refresh of pid ${pid} \\(\\d+ s ago\\) was killed before it stored its result, so the new refresh token Keycloak may have issued died with it; trying the stored refresh token\\.$`);
 
 describe('keycloak-token: faults', { timeout: 60_000 }, () => {
-  it('holder SIGKILLed after writing its marker, before Keycloak processed its refresh: the next call breaks the lock at once, warns, and refreshes', async () => {
+  it('holder SIGKILLed after writing its marker, before its request (asking the runner for its OIDC token): the next call breaks the lock at once, warns, and refreshes', async () => {
+    await killedHolder(
+      (pid, res) => {
+        process.kill(pid, 'SIGKILL');
+        res.destroy();
+      },
+      (next, keycloak, pid) => {
+        expect(next.exitCode, next.stderr).toBe(0);
+        const [warning, oidcMask, mask, ...rest] = lines(next.stderr);
+        expect(warning).toMatch(killedWarning(pid));
+        expect(oidcMask).toMatch(/^::add-mask::/);
+        expect(mask).toBe(`::add-mask::${next.stdout.trim()}`);
+        expect(rest).toEqual([]);
+        expect(next.ms).toBeLessThan(5_000);
+        // Keycloak never heard of the killed refresh: the stored token still works.
+        expect(keycloak.refreshes()).toBe(2);
+        expect(keycloak.state.issued).toBe(2);
+      },
+      'runner-oidc',
+    );
+  });
+
+  it('holder SIGKILLed while Keycloak holds its refresh unprocessed: the next call breaks the lock at once, warns, and refreshes', async () => {
     await killedHolder(
       (pid, res) => {
         process.kill(pid, 'SIGKILL');
