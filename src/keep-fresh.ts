@@ -52,6 +52,9 @@ export async function endKeepFresh(stateDir: string, secretTarget: () => SecretT
   try {
     const ended = await endSession(stateDir, { sleep, now: Date.now });
     log.info('Ended the keep-fresh session: keycloak-token now says so, and the background refresher has stopped.');
+    if (ended?.unansweredRefresh && ended.rotation !== 'off') {
+      log.warning('A keycloak-token refresh sent the refresh token and never stored an answer (it was killed, or the answer was lost): with rotation, the newest refresh token may be used up. If the next run is refused, log in again and store a new one.');
+    }
     // With rotation the command may have used up the refresh token the main step stored.
     if (ended === undefined || ended.refreshToken === ended.storedRefreshToken || ended.refreshToken === '') return;
     // No answer of GitHub's may echo it.

@@ -14,6 +14,7 @@ import type { SendRequest } from '../transport.js';
 import { sendRequest } from '../transport.js';
 import type { FreshDeps } from './fresh.js';
 import { freshCredentials, freshSession } from './fresh.js';
+import { LockTimeout } from './lock.js';
 import { keepTokenFileFresh } from './refresher.js';
 import { runnerIdTokenFetcher } from '../github/runner-oidc.js';
 import type { Session } from './session.js';
@@ -48,7 +49,7 @@ export async function run(args: string[]): Promise<void> {
 }
 
 function explain(error: unknown): string {
-  if (error instanceof SessionGone) return error.message;
+  if (error instanceof SessionGone || error instanceof LockTimeout) return error.message;
   const { kind, message } = describeFailure(error);
   return `${message} (failure-kind: ${kind})`;
 }
@@ -61,6 +62,7 @@ function freshDeps(session: Session): FreshDeps {
     sendRequest: send,
     fetchIdToken: session.client.clientAuth === 'github-oidc' ? runnerIdTokenFetcher(process.env, remembering(sendRequest, session), mask) : undefined,
     lock: { sleep, now: Date.now },
+    warn: (line) => process.stderr.write(`keycloak-token: ${outsideText(line, 2000)}\n`),
   };
 }
 

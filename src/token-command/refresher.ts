@@ -2,7 +2,11 @@
 // the token file (same path, 0600, a new file renamed over the old) before the
 // token in it expires, so AWS_WEB_IDENTITY_TOKEN_FILE keeps working for any job
 // length. It ends when the post step kills it or deletes the session, and the
-// runner ends it with the job in any case.
+// runner ends it with the job in any case. While Keycloak cannot be reached it
+// leaves the file as it is (the token in it is still valid: fresh.ts hands out
+// what it holds) and tries again every 5 s; once that token has expired it
+// still leaves the file, and keeps trying, until Keycloak answers or refuses
+// the refresh token as dead.
 import { readFileSync } from 'node:fs';
 import { KeycloakError, isDeadToken } from '../keycloak/keycloak-error.js';
 import type { FreshDeps } from './fresh.js';
@@ -20,7 +24,9 @@ export async function keepTokenFileFresh(stateDir: string, deps: FreshDeps, slee
       if (session.tokenFile === undefined) return;
       if (readFileSync(session.tokenFile, 'utf8') !== session.accessToken) writePrivateFile(session.tokenFile, session.accessToken);
       const renewAt = (session.accessExpiresAt ?? Number.POSITIVE_INFINITY) - accessMarginMs(session);
-      wait = Math.min(IDLE_CHECK_MS, Math.max(250, renewAt - deps.lock.now()));
+      const untilRenew = renewAt - deps.lock.now();
+      // Not renewed although due: an outage served through with the token held. Try again at the failure pace.
+      wait = untilRenew <= 0 ? RETRY_AFTER_FAILURE_MS : Math.min(IDLE_CHECK_MS, Math.max(250, untilRenew));
     } catch (error) {
       if (error instanceof SessionGone || (error as { code?: string }).code === 'ENOENT') return;
       // A dead refresh token stays dead: the next keycloak-token call says so.

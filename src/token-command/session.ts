@@ -39,6 +39,30 @@ export interface Session {
   /** The token file the background refresher keeps fresh. */
   tokenFile: string | undefined;
   refresherPid: number | undefined;
+  /**
+   * Written (atomically, like the rest) before a refresh token is sent, cleared with the
+   * new one: found by the next lock holder, it says that a refresh did not store its
+   * result, so that with rotation its new refresh token may be lost.
+   */
+  pendingRefresh?: PendingRefresh;
+  /** The last time Keycloak or RGW's STS could not be reached: callers serve what they hold for a few seconds before trying again. */
+  outage?: Outage;
+}
+
+export interface PendingRefresh {
+  pid: number;
+  /** Milliseconds since the epoch. */
+  since: number;
+  /** Sent, but the answer was lost (a timeout, a reset connection): Keycloak may have rotated the token. */
+  unanswered?: boolean;
+}
+
+export interface Outage {
+  service: 'keycloak' | 'sts';
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** The failure's one-line message (no token: built from host names and safe outside text). */
+  reason: string;
 }
 
 export class SessionGone extends Error {

@@ -11,6 +11,7 @@ import { InputError } from '../input-values.js';
 import type { TokenResult } from '../keycloak/token-result.js';
 import type { TemporaryCredentials } from '../s3/sts-response.js';
 import type { LockDeps } from './lock.js';
+import { lockHoldLimitMs } from './fresh.js';
 import { withLock } from './lock.js';
 import type { Session } from './session.js';
 import { SessionGone, createStateDir, readSession, writePrivateFile, writeSession } from './session.js';
@@ -128,7 +129,11 @@ export function setUpTokenCommand(session: Session, options: SetupOptions): Toke
 }
 
 /** What the post step needs of an ended session: its newest refresh token, the stored one, and whether they rotate. */
-export type EndedSession = Pick<Session, 'refreshToken' | 'storedRefreshToken'> & { rotation: Session['connection']['rotation'] };
+export type EndedSession = Pick<Session, 'refreshToken' | 'storedRefreshToken'> & {
+  rotation: Session['connection']['rotation'];
+  /** A keycloak-token refresh sent the refresh token and stored no answer (killed, or the answer lost): refreshToken may be used up. */
+  unansweredRefresh: boolean;
+};
 
 /**
  * The post step's end of the session, under the session lock: it waits for a
@@ -139,15 +144,14 @@ export type EndedSession = Pick<Session, 'refreshToken' | 'storedRefreshToken'> 
  * folder stays until removeSession.
  */
 export async function endSession(stateDir: string, deps: LockDeps): Promise<EndedSession | undefined> {
-  let timeoutMs: number;
+  let holdLimitMs: number;
   try {
-    timeoutMs = readSession(stateDir).connection.timeoutMs;
+    holdLimitMs = lockHoldLimitMs(readSession(stateDir));
   } catch (error) {
     if (error instanceof SessionGone) return undefined;
     throw error;
   }
-  // As long as a keycloak-token call may hold the lock (fresh.ts): a refresh with its retries and an STS call.
-  return withLock(join(stateDir, 'lock'), timeoutMs * 2 + 5_000, deps, async () => {
+  return withLock(join(stateDir, 'lock'), holdLimitMs, deps, async () => {
     let session: Session;
     try {
       session = readSession(stateDir);
@@ -157,7 +161,12 @@ export async function endSession(stateDir: string, deps: LockDeps): Promise<Ende
     }
     rmSync(join(stateDir, SESSION_FILE), { force: true });
     if (session.refresherPid !== undefined) stopProcess(session.refresherPid);
-    return { refreshToken: session.refreshToken, storedRefreshToken: session.storedRefreshToken, rotation: session.connection.rotation };
+    return {
+      refreshToken: session.refreshToken,
+      storedRefreshToken: session.storedRefreshToken,
+      rotation: session.connection.rotation,
+      unansweredRefresh: session.pendingRefresh !== undefined,
+    };
   });
 }
 
