@@ -30,10 +30,16 @@ export interface RetryPlan {
   send?: SendRequest;
   /** What the last failure means for the user, after its problem. */
   consequence: string;
+  /** All attempts and waits together: each request's deadline is cut to what is left. */
+  budgetMs: number;
+  now?: () => number;
 }
 
-/** Up to 3 attempts within about 4 s of waiting: a PUT of a secret is idempotent, so trying again is safe. */
-export const POST_STEP_RETRIES: Pick<RetryPlan, 'delaysMs'> = { delaysMs: [1_000, 3_000] };
+/** An attempt needs at least this much of the budget to be worth starting. */
+const MIN_ATTEMPT_MS = 2_000;
+
+/** Up to 3 attempts within 30 s: a PUT of a secret is idempotent, so trying again is safe. */
+export const POST_STEP_RETRIES: Pick<RetryPlan, 'delaysMs' | 'budgetMs'> = { delaysMs: [1_000, 3_000], budgetMs: 30_000 };
 
 /**
  * Stores the refresh token, trying again while GitHub does not answer or
@@ -41,15 +47,19 @@ export const POST_STEP_RETRIES: Pick<RetryPlan, 'delaysMs'> = { delaysMs: [1_000
  * of attempts in its problem.
  */
 export async function storeRefreshTokenRetrying(target: SecretTarget, refreshToken: string, plan: RetryPlan): Promise<void> {
+  const now = plan.now ?? Date.now;
+  const deadline = now() + plan.budgetMs;
+  const send = plan.send ?? sendRequest;
+  const withinBudget: SendRequest = (request, timeoutMs) => send(request, Math.max(1, Math.min(timeoutMs, deadline - now())));
   for (let attempt = 1; ; attempt++) {
     try {
-      await updateSecret(target, refreshToken, plan.send ?? sendRequest, sealForGitHub);
+      await updateSecret(target, refreshToken, withinBudget, sealForGitHub);
       logStored(target);
       return;
     } catch (error) {
       const delay = plan.delaysMs[attempt - 1];
       if (!(error instanceof SecretUpdateError)) throw error;
-      if (!error.retryable || delay === undefined) {
+      if (!error.retryable || delay === undefined || now() + delay + MIN_ATTEMPT_MS > deadline) {
         const problem = attempt === 1 ? error.problem : `${error.problem.replace(/\.$/, '')} (${attempt} attempts).`;
         throw new SecretUpdateError(target, problem, false, plan.consequence);
       }

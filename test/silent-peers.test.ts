@@ -3,6 +3,7 @@
 // a paused container). Each entry point must print its error and END within its
 // budget: a request raced against a timer, or half-closed, leaves the socket
 // open and the step hanging until the job's timeout.
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeEndpoint } from './support/fake-token-endpoint.js';
@@ -214,5 +215,33 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
     } finally {
       await sts.close();
     }
+  });
+
+  it("GitHub's API frozen at the end of the job: the post step's store gives up within its 30 s budget and still deletes the session", async () => {
+    lifetime = 1;
+    answerTokens();
+    const front = await silentPeer(github.url);
+    let stateDir = '';
+    let postStarted = 0;
+    const run = await runAction(inputs({ 'keep-fresh': 'true', rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'github-token-value' }), {
+      ...options({ env: { GITHUB_API_URL: front.url } }),
+      betweenSteps: async (main, job) => {
+        stateDir = main.state['keep-fresh'] ?? '';
+        await sleep(1_200);
+        // Rotates the refresh token: the post step has a newer one to store.
+        expect((await runLaterStep(job, 'keycloak-token')).exitCode).toBe(0);
+        front.freeze();
+        postStarted = Date.now();
+      },
+    });
+    const postMs = Date.now() - postStarted;
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(run.post.exitCode).toBe(1);
+    const errors = run.post.commands.filter((command) => command.name === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.data).toMatch(/Could not store the new refresh token in secret KEYCLOAK_REFRESH_TOKEN .*did not answer/);
+    expect(postMs).toBeLessThan(30_000 + SLACK_MS);
+    expect(stateDir).toMatch(/keycloak-keep-fresh-/);
+    expect(existsSync(stateDir)).toBe(false);
   });
 });

@@ -124,9 +124,11 @@ describe('keycloak-token: faults', { timeout: 60_000 }, () => {
       },
       (next, keycloak, pid) => {
         expect(next.exitCode, next.stderr).toBe(0);
-        const [warning, oidcMask, mask, ...rest] = lines(next.stderr);
+        const [warning, oidcMask, refreshMask, mask, ...rest] = lines(next.stderr);
         expect(warning).toMatch(killedWarning(pid));
         expect(oidcMask).toMatch(/^::add-mask::/);
+        // The refresh token it rotated to, masked as well.
+        expect(refreshMask).toBe(`::add-mask::${keycloak.state.current}`);
         expect(mask).toBe(`::add-mask::${next.stdout.trim()}`);
         expect(rest).toEqual([]);
         expect(next.ms).toBeLessThan(5_000);
@@ -146,10 +148,11 @@ describe('keycloak-token: faults', { timeout: 60_000 }, () => {
       },
       (next, keycloak, pid) => {
         expect(next.exitCode, next.stderr).toBe(0);
-        const [warning, mask] = lines(next.stderr);
+        const [warning, refreshMask, mask] = lines(next.stderr);
         expect(warning).toMatch(killedWarning(pid));
+        expect(refreshMask).toBe(`::add-mask::${keycloak.state.current}`);
         expect(mask).toBe(`::add-mask::${next.stdout.trim()}`);
-        expect(lines(next.stderr)).toHaveLength(2);
+        expect(lines(next.stderr)).toHaveLength(3);
         // Taken at once: the owner is dead (a live one would be waited for 25 s).
         expect(next.ms).toBeLessThan(5_000);
         expect(keycloak.refreshes()).toBe(3);
@@ -262,8 +265,9 @@ describe('keycloak-token: faults', { timeout: 60_000 }, () => {
           };
           const refused = await runLaterStep(job, 'keycloak-token');
           expect(refused.exitCode).toBe(1);
-          expect(refused.stderr).toMatch(/^keycloak-token: Keycloak refused the token exchange .*\(failure-kind: audience-not-available\)\n$/);
           const rotatedTo = keycloak.state.current;
+          // The refresh token it rotated to is masked before anything else is said.
+          expect(lines(refused.stderr)).toEqual([`::add-mask::${rotatedTo}`, expect.stringMatching(/^keycloak-token: Keycloak refused the token exchange .*\(failure-kind: audience-not-available\)$/)]);
           const next = await runLaterStep(job, 'keycloak-token');
           expect(next.exitCode, next.stderr).toBe(0);
           expect(keycloak.state.presented.at(-1)).toBe(rotatedTo);
