@@ -14,11 +14,8 @@ const DOCS = readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md
 const SNIPPET_DOCUMENTS = ['README.md', ...DOCS];
 const LINKING_DOCUMENTS = ['README.md', 'CONTRIBUTING.md', 'SECURITY.md', ...DOCS];
 
-/**
- * Pages whose snippets may still be lists of steps: docs/long-jobs.md is the README's
- * former "Long jobs" section, moved as it was and to be rewritten on its own.
- */
-const STEP_LISTS_ALLOWED = new Set(['docs/long-jobs.md']);
+/** Pages whose snippets may still be lists of steps: none. */
+const STEP_LISTS_ALLOWED = new Set<string>();
 
 /** A document's ```yaml blocks with the line each starts on. */
 function yamlBlocks(path: string): { line: number; text: string }[] {
