@@ -40,6 +40,8 @@ export interface FreshDeps {
 const CREDENTIALS_MARGIN_MS = 15 * 60_000;
 /** While Keycloak or STS is out, a token or key is handed out until this little is left of it. */
 export const MIN_LEFT_MS = 2_000;
+/** The least a refresh is given while a held token runs out (rotation off). */
+const MIN_REFRESH_BUDGET_MS = 1_000;
 /** After an outage, callers hand out what is held for this long before one of them tries again (the refresher's pace). */
 const OUTAGE_BACKOFF_MS = 5_000;
 /** runner-oidc.ts: one runner OIDC token fetch (client-auth: github-oidc), once per grant beyond its budget. */
@@ -88,7 +90,7 @@ export async function freshSession(stateDir: string, deps: FreshDeps, cached: Se
       const served = servedDuringOutage(current, ['keycloak'], held(current), 'access token', deps);
       if (served !== undefined) return served;
       try {
-        return await refreshed(stateDir, current, deps);
+        return await refreshed(stateDir, current, deps, held(current).expiresAt);
       } catch (error) {
         noteOutage(stateDir, error, deps);
         throw error;
@@ -114,7 +116,7 @@ export async function freshCredentials(stateDir: string, deps: FreshDeps, cached
       if (served !== undefined) return served;
       try {
         // The refresh writes the session (the new refresh token) before the STS call: a refused role must not lose it.
-        const session = accessTokenFresh(current, now()) ? current : await refreshed(stateDir, current, deps);
+        const session = accessTokenFresh(current, now()) ? current : await refreshed(stateDir, current, deps, held(current)?.expiresAt);
         const { keycloakUrl, timeoutMs } = session.connection;
         const assumed = await assumeRole(role, session.accessToken, { clientId: session.client.clientId, keycloakUrl, timeoutMs }, { send: deps.sendRequest, now });
         const credentials = {
@@ -144,12 +146,14 @@ function underLock<T>(stateDir: string, session: Session, deps: FreshDeps, work:
  * marker goes in before the refresh token is sent; the new refresh token goes in,
  * and the marker out, before the token exchange, which may fail.
  */
-async function refreshed(stateDir: string, session: Session, deps: FreshDeps): Promise<Session> {
+async function refreshed(stateDir: string, session: Session, deps: FreshDeps, heldUntil = Number.POSITIVE_INFINITY): Promise<Session> {
   const now = deps.lock.now;
-  const connection = { ...session.connection, clientId: session.client.clientId, auth: clientAuthentication(session.client, deps.fetchIdToken) };
+  const timeoutMs = refreshBudgetMs(session, heldUntil - now());
+  const connection = { ...session.connection, timeoutMs, clientId: session.client.clientId, auth: clientAuthentication(session.client, deps.fetchIdToken) };
   const tokens = { refreshToken: session.refreshToken, fallback: 'none' as const, username: undefined, password: undefined, scope: session.scope };
   const prior = session.pendingRefresh;
-  if (prior !== undefined) deps.warn(`${pendingStory(prior, now())}; trying the stored refresh token.`);
+  // Without rotation the refresh token outlives a lost answer: nothing to say.
+  if (prior !== undefined && session.connection.rotation === 'on') deps.warn(`${pendingStory(prior, now())}; trying the stored refresh token.`);
   // A client_credentials grant ('' refresh token) uses up nothing.
   const marker: PendingRefresh | undefined = session.refreshToken === '' ? undefined : { pid: process.pid, since: now() };
   if (marker !== undefined) writeSession(stateDir, { ...session, pendingRefresh: marker });
@@ -179,6 +183,18 @@ async function refreshed(stateDir: string, session: Session, deps: FreshDeps): P
   const result = { ...withNewRefreshToken, ...accessFields(narrowed, requestedAt) };
   writeSession(stateDir, result);
   return result;
+}
+
+/**
+ * timeout-seconds, or, without rotation, only as long as what is held stays valid:
+ * then a frozen Keycloak costs the caller no more than the held token's life, and
+ * it is handed out in time. With rotation an answer cut short would burn the
+ * refresh token, so the whole timeout-seconds is given.
+ */
+function refreshBudgetMs(session: Session, heldLeftMs: number): number {
+  const { timeoutMs, rotation } = session.connection;
+  if (rotation === 'on' || heldLeftMs - MIN_LEFT_MS >= timeoutMs) return timeoutMs;
+  return Math.max(MIN_REFRESH_BUDGET_MS, heldLeftMs - MIN_LEFT_MS);
 }
 
 function accessFields(result: TokenResult, requestedAt: number): Pick<Session, 'accessToken' | 'accessExpiresAt' | 'accessLifetimeMs'> {

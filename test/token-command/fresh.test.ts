@@ -289,3 +289,46 @@ describe('a slow but legitimate lock holder', () => {
     expect(lockHoldLimitMs({ ...base, client: { ...client, clientAuth: 'post' }, audience: undefined, role: undefined })).toBeGreaterThan(15_000);
   });
 });
+
+describe('rotation off', () => {
+  const off = { connection: { keycloakUrl: 'http://127.0.0.1:9', realm: 'test', timeoutMs: 15_000, retries: 0, retryAfterSend: false, rotation: 'off' as const } };
+
+  it('says nothing of a refresh whose answer was lost: the refresh token outlived it', async () => {
+    const { deps, clock, warnings } = fakes(() => tokens());
+    const { stateDir } = sessionIn(clock.t, 1_000, { ...off, pendingRefresh: { pid: deadPid(), since: clock.t - 30_000, unanswered: true } });
+    const session = await freshSession(stateDir, deps);
+    expect(session.accessToken).toBe(A1);
+    expect(warnings).toEqual([]);
+  });
+
+  it('gives a frozen Keycloak only as long as the held token lives, then hands the token out', async () => {
+    const budgets: number[] = [];
+    const { deps, clock, warnings } = fakes(() => new TransportError('TIMEOUT', 'http://127.0.0.1:9/realms/test/protocol/openid-connect/token', 0));
+    const send = deps.keycloak.send;
+    deps.keycloak.send = async (request, timeoutMs) => {
+      budgets.push(timeoutMs);
+      clock.t += timeoutMs;
+      return send(request, timeoutMs);
+    };
+    const { stateDir } = sessionIn(clock.t, 6_000, off);
+    const session = await freshSession(stateDir, deps);
+    // 6 s held, handed out with 2 s left: the refresh got 4 s, not timeout-seconds' 15.
+    expect(budgets).toEqual([4_000]);
+    expect(session.accessToken).toBe(A0);
+    expect(warnings).toEqual([expect.stringMatching(/did not answer within 4 s .*Handing out the access token held, valid 2 s more\.$/)]);
+  });
+
+  it('with rotation on, the refresh gets the whole timeout-seconds: an answer cut short would burn the token', async () => {
+    const budgets: number[] = [];
+    const { deps, clock } = fakes(() => new TransportError('TIMEOUT', 'http://127.0.0.1:9/realms/test/protocol/openid-connect/token', 0));
+    const send = deps.keycloak.send;
+    deps.keycloak.send = async (request, timeoutMs) => {
+      budgets.push(timeoutMs);
+      clock.t += timeoutMs;
+      return send(request, timeoutMs);
+    };
+    const { stateDir } = sessionIn(clock.t, 6_000);
+    await failureOf(freshSession(stateDir, deps));
+    expect(budgets).toEqual([15_000]);
+  });
+});
