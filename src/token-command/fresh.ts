@@ -42,6 +42,8 @@ const CREDENTIALS_MARGIN_MS = 15 * 60_000;
 export const MIN_LEFT_MS = 2_000;
 /** The least a refresh is given while a held token runs out (rotation off). */
 const MIN_REFRESH_BUDGET_MS = 1_000;
+/** Between a refresh giving up and the held token being handed out: the session read, the lock released. */
+const HAND_OUT_MS = 1_000;
 /** After an outage, callers hand out what is held for this long before one of them tries again (the refresher's pace). */
 const OUTAGE_BACKOFF_MS = 5_000;
 /** runner-oidc.ts: one runner OIDC token fetch (client-auth: github-oidc), once per grant beyond its budget. */
@@ -193,8 +195,10 @@ async function refreshed(stateDir: string, session: Session, deps: FreshDeps, he
  */
 function refreshBudgetMs(session: Session, heldLeftMs: number): number {
   const { timeoutMs, rotation } = session.connection;
-  if (rotation === 'on' || heldLeftMs - MIN_LEFT_MS >= timeoutMs) return timeoutMs;
-  return Math.max(MIN_REFRESH_BUDGET_MS, heldLeftMs - MIN_LEFT_MS);
+  // What is left once the refresh has given up, minus the time to write and print it.
+  const budget = heldLeftMs - MIN_LEFT_MS - HAND_OUT_MS;
+  if (rotation === 'on' || budget >= timeoutMs) return timeoutMs;
+  return Math.max(MIN_REFRESH_BUDGET_MS, budget);
 }
 
 function accessFields(result: TokenResult, requestedAt: number): Pick<Session, 'accessToken' | 'accessExpiresAt' | 'accessLifetimeMs'> {

@@ -126,7 +126,7 @@ PY`,
   expect(run.exitCode, visibleLog(run)).toBe(0);
   const report = (name: string, attempts: Attempt[]) => {
     const failed = attempts.filter((attempt) => !attempt.ok);
-    console.log(`\n${name}: ${attempts.length} calls, ${failed.length} failed` + (failed.length ? ` (from ${failed[0]?.atS} s to ${failed.at(-1)?.atS} s)` : ''));
+    console.log(`\n${name}: ${attempts.length} calls, ${failed.length} failed` + (failed.length ? ` (at ${failed.map((attempt) => attempt.atS).join(', ')} s)` : ''));
     const said = new Map<string, number>();
     for (const attempt of attempts) if (attempt.said !== '' && attempt.said !== '-') said.set(attempt.said.replace(/\d+(\.\d+)? s\b/g, 'N s'), (said.get(attempt.said.replace(/\d+(\.\d+)? s\b/g, 'N s')) ?? 0) + 1);
     for (const [line, count] of said) console.log(`  ${count} × ${line}`);
