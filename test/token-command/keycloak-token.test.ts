@@ -140,7 +140,7 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     expect(run.post.exitCode).toBe(0);
     expect(existsSync(stateDir)).toBe(false);
     expect(refreshersOf(stateDir)).toEqual([]);
-    const after = await runLaterStep({ runnerTemp: run.runnerTemp, workspace: run.workspace, laterStepEnv: { PATH: `${run.path[0]}:/usr/bin:/bin` } }, 'keycloak-token');
+    const after = await runLaterStep({ workspace: run.workspace, laterStepEnv: { PATH: `${run.path[0]}:/usr/bin:/bin` } }, 'keycloak-token');
     expect(after.exitCode).toBe(1);
     expect(after.stdout).toBe('');
     expect(after.stderr).toMatch(/^keycloak-token: the session in .* has ended: the Keycloak token action's post step deletes it/);
