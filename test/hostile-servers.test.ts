@@ -67,11 +67,14 @@ const MODES: Record<string, Mode> = {
   'github-oidc, the runner refuses': { scenario: 'runner-refused', inputs: { 'client-auth': 'github-oidc', 'refresh-token': '' } },
 };
 
+const STORED = 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJSZWZyZXNoIn0.c3RvcmVk';
+
 async function runAgainst(mode: Mode, text: string): Promise<ActionRun> {
   server.play(mode.scenario, text);
+  const before = server.issued.length;
   const inputs = Object.fromEntries(Object.entries(mode.inputs).map(([name, value]) => [name, name === 'sts-endpoint' ? server.url : value]));
-  return runAction(
-    { 'keycloak-url': server.url, realm: 'test', 'client-id': 'ceph-s3', 'refresh-token': 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJSZWZyZXNoIn0.c3RvcmVk', ...inputs },
+  const run = await runAction(
+    { 'keycloak-url': server.url, realm: 'test', 'client-id': 'ceph-s3', 'refresh-token': STORED, ...inputs },
     {
       debug: true,
       env: {
@@ -81,6 +84,10 @@ async function runAgainst(mode: Mode, text: string): Promise<ActionRun> {
       },
     },
   );
+  // Whatever the hostile server handed out (tokens, STS keys, the runner's OIDC token) the main step masked.
+  const given = [mode.inputs['refresh-token'] ?? STORED, mode.inputs['client-secret'] ?? '', mode.inputs['github-token'] ?? ''].filter((s) => s !== '');
+  expectNoLeaks(run, given, { issued: server.issued.slice(before), allowedInEnv: SECRET_OUTPUTS.map((name) => run.outputs[name] ?? '') });
+  return run;
 }
 
 describe('hostile answers never become workflow commands', () => {

@@ -4,6 +4,8 @@
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { fakeJwt } from './fake-token-endpoint.js';
+import { recordIssued } from './issued.js';
+import type { Issued } from './leak-check.js';
 import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /** Pieces that would command the runner if printed as they are. */
@@ -16,6 +18,10 @@ export const HOSTILE_PIECES = [
   `<img src=x onerror=alert('${FORGED}')>`,
   `%0A::notice::${FORGED}`,
   `\u2028::notice::${FORGED}`,
+  // The runner also ends a line at a bare \r, and trims U+0085 and U+00A0 before `::`.
+  `\r::warning::${FORGED}`,
+  `\r\u0085::error::${FORGED}`,
+  `\n\u00a0::add-mask::${FORGED}`,
   `\n##[set-output name=scope]${FORGED}`,
   `\u001b[31m${FORGED}`,
 ];
@@ -24,6 +30,8 @@ export type HostileScenario = 'tokens' | 'refused' | 'redirect' | 'sts-refused' 
 
 export interface HostileServer {
   url: string;
+  /** Every token and STS credential it answered with (the runner's OIDC token too), with when. */
+  issued: Issued[];
   /** What the next answers hold and how they fail. */
   play(scenario: HostileScenario, text: string): void;
   close(): Promise<void>;
@@ -33,7 +41,9 @@ export async function startHostileServer(): Promise<HostileServer> {
   let scenario: HostileScenario = 'tokens';
   let text = '';
   let url = '';
+  const issued: Issued[] = [];
   const server = createServer((req, res) => {
+    recordIssued(res, issued);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -68,6 +78,7 @@ export async function startHostileServer(): Promise<HostileServer> {
   url = await listenOnLoopback(server);
   return {
     url,
+    issued,
     play: (next, hostileText) => {
       scenario = next;
       text = hostileText;

@@ -10,8 +10,8 @@
 //
 // Every secret the main step handled must be masked by the main step itself. What
 // the fake servers issued (fake-token-endpoint.ts, hostile-server.ts) comes in as
-// `issued`, with when: what was issued while the main step ran is the main step's
-// and must be masked by it; what was issued later (keep-fresh's keycloak-token in
+// `issued`, with when: what was issued while a successful main step ran is the main
+// step's and must be masked by it; what was issued later (keep-fresh's keycloak-token in
 // later steps) must be masked before any line the runner shows holds it.
 //
 // Never, masked or not: a secret in the job summary, the saved state, an output
@@ -114,7 +114,8 @@ export function findLeaks(run: ActionRun, secrets: string[], options: LeakCheckO
   const duringMain = (item: Issued) => item.at >= run.startedAt && item.at <= run.endedAt;
   const checked: { value: string; what: string; mustMaskInMain: boolean }[] = [
     ...secrets.map((value) => ({ value, what: describe(value), mustMaskInMain: true })),
-    ...issued.map((item) => ({ value: item.value, what: `the ${item.kind} a fake server issued ${duringMain(item) ? 'during' : 'after'} the main step (${describe(item.value)})`, mustMaskInMain: duringMain(item) })),
+    // A main step that failed may have refused the whole answer (too large, not JSON) and never held what it carried.
+    ...issued.map((item) => ({ value: item.value, what: `the ${item.kind} a fake server issued ${duringMain(item) ? 'during' : 'after'} the main step (${describe(item.value)})`, mustMaskInMain: duringMain(item) && run.exitCode === 0 })),
   ];
   const files = filesUnder(run.runnerTemp, run.workspace);
   const actionSteps: [string, StepRun][] = [['main step', run], ['post step', run.post], ...run.others.flatMap((other, i): [string, StepRun][] => [[`main step ${i + 2}`, other.main], [`post step ${i + 2}`, other.post]])];
