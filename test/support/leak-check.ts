@@ -109,24 +109,29 @@ export interface Leak {
 export function findLeaks(run: ActionRun, secrets: string[], options: LeakCheckOptions = {}): Leak[] {
   const leaks: Leak[] = [];
   const replay = replayJobLog(run.log);
-  const mainStep = run.name;
+  // The action's main steps: the first invocation's and those of further ones (job.runAction).
+  const mainSteps: StepRun[] = [run, ...run.others.map((other) => other.main)];
   const issued = options.issued ?? [];
-  const duringMain = (item: Issued) => item.at >= run.startedAt && item.at <= run.endedAt;
-  const checked: { value: string; what: string; mustMaskInMain: boolean }[] = [
-    ...secrets.map((value) => ({ value, what: describe(value), mustMaskInMain: true })),
-    // A main step that failed may have refused the whole answer (too large, not JSON) and never held what it carried.
-    ...issued.map((item) => ({ value: item.value, what: `the ${item.kind} a fake server issued ${duringMain(item) ? 'during' : 'after'} the main step (${describe(item.value)})`, mustMaskInMain: duringMain(item) && run.exitCode === 0 })),
+  const ownerOf = (item: Issued) => mainSteps.find((step) => item.at >= step.startedAt && item.at <= step.endedAt);
+  const checked: { value: string; what: string; maskedBy: string[] | undefined }[] = [
+    ...secrets.map((value) => ({ value, what: describe(value), maskedBy: mainSteps.map((step) => step.name) })),
+    ...issued.map((item) => {
+      const owner = ownerOf(item);
+      // A main step that failed may have refused the whole answer (too large, not JSON) and never held what it carried.
+      const maskedBy = owner !== undefined && owner.exitCode === 0 ? [owner.name] : undefined;
+      return { value: item.value, what: `the ${item.kind} a fake server issued ${owner ? `during ${owner.name}` : 'after the main steps'} (${describe(item.value)})`, maskedBy };
+    }),
   ];
   const files = filesUnder(run.runnerTemp, run.workspace);
   const actionSteps: [string, StepRun][] = [['main step', run], ['post step', run.post], ...run.others.flatMap((other, i): [string, StepRun][] => [[`main step ${i + 2}`, other.main], [`post step ${i + 2}`, other.post]])];
   const exposed = exposedTexts(replay, actionSteps, options);
   const rawOutput = run.log.map((step) => step.lines.map((line) => line.text).join('\n'));
-  checked.forEach(({ value, what, mustMaskInMain }, secret) => {
+  checked.forEach(({ value, what, maskedBy }, secret) => {
     const add = (message: string, step?: string) => leaks.push({ message, secret, step });
     // The runner masks within one line, so a multi-line secret needs a mask for each line.
     for (const piece of [...new Set(value.split(/\r\n|\r|\n/).map((line) => line.trim()))].filter((s) => s.length >= 4)) {
       const mask = replay.masks.get(piece);
-      if (mustMaskInMain && mask?.step !== mainStep) add(`the main step registered no add-mask for ${what}${mask ? ` (the first one came from ${mask.step})` : ''}`);
+      if (maskedBy !== undefined && !maskedBy.includes(mask?.step ?? '')) add(`${maskedBy.join(' or ')} registered no add-mask for ${what}${mask ? ` (the first one came from ${mask.step})` : ''}`);
       const shownAt = replay.lines.findIndex((line) => line.shown !== undefined && line.raw.includes(piece));
       if (shownAt >= 0 && (mask === undefined || mask.at > shownAt)) {
         const line = replay.lines[shownAt] as ShownLine;
@@ -135,7 +140,7 @@ export function findLeaks(run: ActionRun, secrets: string[], options: LeakCheckO
       for (const [label, step] of actionSteps) expectNotInStepFiles(step, label, piece, what, options, add);
       for (const [file, text] of files) if (text.includes(piece)) add(`${file} contains ${what} after the post step`);
       const found = pieceIn(piece, exposed);
-      if (found !== undefined) add(`${found} holds a ${PIECE}-character piece of ${what}`);
+      if (found !== undefined) add(`${found[0]} holds a ${PIECE}-character piece of ${what}`, found[2]);
       for (const [form, encoded] of encodedForms(piece)) {
         const anywhere = [...rawOutput, ...actionSteps.flatMap(([, step]) => [step.summary, JSON.stringify(step.outputs), JSON.stringify(step.env)]), ...files.map(([, text]) => text)];
         if (anywhere.some((text) => text.includes(encoded))) add(`the ${form} form of ${what} appears`);
@@ -159,12 +164,12 @@ function expectNotInStepFiles(step: StepRun, label: string, secret: string, what
 }
 
 /** Where no piece of a secret may be: the job's log as the runner shows it (masked), and every file and value a secret is not allowed in. */
-function exposedTexts(replay: JobLogReplay, steps: [string, StepRun][], options: LeakCheckOptions): [string, string][] {
+function exposedTexts(replay: JobLogReplay, steps: [string, StepRun][], options: LeakCheckOptions): Exposed[] {
   const allowedInEnv = options.allowedInEnv ?? [];
-  const texts: [string, string][] = [];
+  const texts: Exposed[] = [];
   const byStep = new Map<string, string[]>();
   for (const line of replay.lines) if (line.shown !== undefined) byStep.set(line.step, [...(byStep.get(line.step) ?? []), line.shown]);
-  for (const [step, shown] of byStep) texts.push([`${step}'s log as the runner shows it`, shown.join('\n')]);
+  for (const [step, shown] of byStep) texts.push([`${step}'s log as the runner shows it`, shown.join('\n'), step]);
   for (const [label, step] of steps) {
     texts.push([`the ${label}'s summary`, step.summary], [`the ${label}'s state`, JSON.stringify(step.state)]);
     texts.push([`the ${label}'s outputs that are not secrets`, Object.entries(step.outputs).filter(([name]) => !SECRET_OUTPUTS.includes(name)).map(([, value]) => value).join('\n')]);
@@ -174,6 +179,9 @@ function exposedTexts(replay: JobLogReplay, steps: [string, StepRun][], options:
   return texts;
 }
 
+/** Where, what it holds, and the step when it is a step's log. */
+type Exposed = [string, string, string?];
+
 const PIECE = 12;
 
 /**
@@ -182,15 +190,16 @@ const PIECE = 12;
  * capital or a digit count: a test's made-up secret such as 'client-secret-value'
  * shares lower-case words with the action's own messages.
  */
-function pieceIn(secret: string, texts: [string, string][]): string | undefined {
+function pieceIn(secret: string, texts: Exposed[]): Exposed | undefined {
   const pieces = new Set<string>();
   for (let i = 0; i + PIECE <= secret.length; i++) {
     const piece = secret.slice(i, i + PIECE);
     if (/[A-Z0-9]/.test(piece)) pieces.add(piece);
   }
   if (pieces.size === 0) return undefined;
-  for (const [where, text] of texts) {
-    for (let i = 0; i + PIECE <= text.length; i++) if (pieces.has(text.slice(i, i + PIECE))) return where;
+  for (const exposed of texts) {
+    const text = exposed[1];
+    for (let i = 0; i + PIECE <= text.length; i++) if (pieces.has(text.slice(i, i + PIECE))) return exposed;
   }
   return undefined;
 }

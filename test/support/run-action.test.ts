@@ -117,6 +117,7 @@ describe('runAction, the runner emulation', () => {
       },
     });
     await expect(failing).rejects.toThrow('a later step failed');
+    expect(runnerTemp).not.toBe('');
     expect(existsSync(join(runnerTemp, 'post-ran'))).toBe(true);
   });
 
