@@ -73,7 +73,9 @@ export interface OutputLine {
  * StreamReader.ReadLine (actions/runner src/Runner.Sdk/ProcessInvoker.cs) ends a
  * line at `\n`, at `\r` and at `\r\n`, also when `\r` and `\n` arrive in two
  * chunks; a last line without an end is a line too. Bytes are decoded as UTF-8
- * across chunk borders (a character cut in two by a pipe read is not broken).
+ * across chunk borders (a character cut in two by a pipe read is not broken), and
+ * a UTF-8 byte order mark that starts the stream is dropped, as StreamReader drops
+ * its encoding's preamble; U+FEFF anywhere else stays.
  * No other character ends a line: not U+0085, U+2028 or U+2029.
  */
 export class LineSplitter {
