@@ -8,7 +8,7 @@
 // of the job. A raw `::add-mask::` substring, an add-mask while commands are
 // stopped, a mask of a longer or shorter value: none of them counts.
 //
-// Every secret the main step handled must be masked by the main step itself. What
+// Every secret the test lists must be masked by one of the action's main steps. What
 // the fake servers issued (fake-token-endpoint.ts, hostile-server.ts) comes in as
 // `issued`, with when: what was issued while a successful main step ran is the main
 // step's and must be masked by it; what was issued later (keep-fresh's keycloak-token in

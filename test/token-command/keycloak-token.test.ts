@@ -199,7 +199,11 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     const minted = endpoint.issued.slice(before);
-    expect(minted.map((item) => item.kind)).toEqual(['access_token', 'refresh_token', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', ...(minted.length > 5 ? minted.slice(5, -3).map((item) => item.kind) : []), 'AccessKeyId', 'SecretAccessKey', 'SessionToken']);
+    // The main step's refresh and role; then credential_process's: a new access token (2 s old ones are stale) and the role again.
+    const credentials = ['AccessKeyId', 'SecretAccessKey', 'SessionToken'];
+    expect(minted.map((item) => item.kind)).toEqual(['access_token', 'refresh_token', ...credentials, 'access_token', 'refresh_token', ...credentials]);
+    expect(minted.slice(0, 5).every((item) => item.at <= run.endedAt)).toBe(true);
+    expect(minted.slice(5).every((item) => item.at > run.endedAt)).toBe(true);
     // Covered: the first credentials, minted in the main step and masked by it, show as *** in the first step.
     expect(shownLog(run)).toContain("'X-Amz-Security-Token': b'***', 'Authorization': b'AWS4-HMAC-SHA256 Credential=***/");
     // Not covered, and no action can cover it: credentials minted by credential_process after the main
