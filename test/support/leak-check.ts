@@ -125,7 +125,8 @@ export function findLeaks(run: ActionRun, secrets: string[], options: LeakCheckO
   const files = filesUnder(run.runnerTemp, run.workspace);
   const actionSteps: [string, StepRun][] = [['main step', run], ['post step', run.post], ...run.others.flatMap((other, i): [string, StepRun][] => [[`main step ${i + 2}`, other.main], [`post step ${i + 2}`, other.post]])];
   const exposed = exposedTexts(replay, actionSteps, options);
-  const rawOutput = run.log.map((step) => step.lines.map((line) => line.text).join('\n'));
+  // Every line as written but the carried-out add-masks, whose data is escaped (% as %25) on purpose.
+  const rawOutput = [replay.lines.flatMap((line) => (line.shown === undefined ? [] : [line.raw])).join('\n')];
   checked.forEach(({ value, what, maskedBy }, secret) => {
     const add = (message: string, step?: string) => leaks.push({ message, secret, step });
     // The runner masks within one line, so a multi-line secret needs a mask for each line.

@@ -260,4 +260,28 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     const outputs = [run, run.others[0]?.main].flatMap((step) => ['access-token', 'refresh-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'].map((name) => step?.outputs[name] ?? ''));
     expectNoLeaks(run, [stored, second, ...outputs]);
   });
+
+  it('masks a renewed token that holds % exactly: the add-mask data escaped as the runner unescapes it (%25, %0D, %0A)', async () => {
+    // OAuth access tokens are any visible ASCII: an opaque one may hold '%', and text that reads as an escape.
+    const before = endpoint.issued.length;
+    endpoint.respondWith((request, res) => {
+      issued++;
+      // A digit of its own in every 12 characters: no piece of one token is a piece of the next.
+      json(res, 200, { access_token: `Op${issued}aq%25Ac${issued}ce%0AT${issued}ok%0D${issued}en${issued}`, refresh_token: fakeJwt({ typ: 'Offline', n: issued }, `Refresh${issued}X`), expires_in: lifetime, token_type: 'Bearer' });
+    });
+    let renewed = '';
+    const run = await runAction(inputs(), {
+      betweenSteps: async (_, job) => {
+        await sleep(LIFETIME_S * 1000);
+        const step = await runLaterStep(job, 'T=$(keycloak-token) && echo "token: $T"', {}, 'echo the renewed token');
+        expect(step.exitCode, step.stderr).toBe(0);
+        renewed = step.stdout.replace(/^token: /, '').trim();
+      },
+    });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(renewed).toBe('Op2aq%25Ac2ce%0AT2ok%0D2en2');
+    // The main step's token went through the toolkit's setSecret, which escapes: covered. The renewed one must be too.
+    expect(leaksOf(run, [stored], endpoint.issued.slice(before))).toEqual([]);
+    expect(shownLog(run)).toContain('token: ***');
+  });
 });
