@@ -138,6 +138,7 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
 
   it('with rotation on, never presents a used refresh token, and the post step stores the last one', async () => {
     current = stored;
+    const before = endpoint.issued.length;
     const run = await runAction(inputs({ rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_Writer7Token' }), {
       env: { GITHUB_API_URL: github.url },
       betweenSteps: async (_, job) => {
@@ -153,10 +154,13 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     expect(issued).toBe(11);
     expect(github.stored.get('/repos/acme/pipeline/actions/secrets/KEYCLOAK_REFRESH_TOKEN')).toBe(current);
     expect(visibleLog(run)).not.toContain('reuse exceeded');
+    // Ten later steps and the post step that stored the last refresh token: nothing they were handed shows.
+    expectNoLeaks(run, [stored, 'ghp_Writer7Token', run.outputs['access-token'] ?? '', run.outputs['refresh-token'] ?? ''], { issued: endpoint.issued.slice(before) });
   });
 
   it('keeps the token file fresh at the same path, 0600, until the post step; then the command and the refresher are gone', async () => {
     let stateDir = '';
+    const before = endpoint.issued.length;
     const run = await runAction(inputs({ 'token-file': 'true' }), {
       betweenSteps: async (main) => {
         const file = main.outputs['access-token-file'] ?? '';
@@ -168,6 +172,8 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
       },
     });
     expect(run.post.exitCode).toBe(0);
+    // The refresher's tokens were in the file only, which the post step deleted.
+    expectNoLeaks(run, [stored, run.outputs['access-token'] ?? '', run.outputs['refresh-token'] ?? ''], { issued: endpoint.issued.slice(before) });
     // existsSync('') is false: the path must be the session's before its absence proves anything.
     expect(stateDir.startsWith(`${run.runnerTemp}/`)).toBe(true);
     expect(existsSync(stateDir)).toBe(false);
