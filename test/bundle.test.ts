@@ -84,6 +84,7 @@ describe('dist/index.js', () => {
 
     expect(run.post.exitCode).toBe(0);
     expect(run.post.stdout).toContain(`Deleted the access token file ${file}.`);
+    expect(file).not.toBe('');
     expect(existsSync(file)).toBe(false);
   });
 

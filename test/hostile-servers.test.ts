@@ -171,6 +171,8 @@ const MODES: Record<string, Mode> = {
   },
 };
 
+const STORED = 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJSZWZyZXNoIn0.c3RvcmVk';
+
 interface Played {
   run: ActionRun;
   /** Each later step's script and what it wrote. */
@@ -183,10 +185,11 @@ async function runAgainst(mode: Mode, text: string, hostileInside = false): Prom
   // are refused, rightly, by the main step's own modes); the later steps get all of the text, inside too.
   if (mode.between === undefined) server.play(mode.scenario, text, { ...mode.options, ...inside });
   else server.play(mode.scenario, text.slice(0, 4096), mode.options);
+  const before = server.issued.length;
   const inputs = Object.fromEntries(Object.entries(mode.inputs).map(([name, value]) => [name, name === 'sts-endpoint' ? server.url : value]));
   const later: [string, LaterStep][] = [];
   const run = await runAction(
-    { 'keycloak-url': server.url, realm: 'test', 'client-id': 'ceph-s3', 'refresh-token': 'eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJSZWZyZXNoIn0.c3RvcmVk', ...inputs },
+    { 'keycloak-url': server.url, realm: 'test', 'client-id': 'ceph-s3', 'refresh-token': STORED, ...inputs },
     {
       debug: true,
       env: {
@@ -205,6 +208,12 @@ async function runAgainst(mode: Mode, text: string, hostileInside = false): Prom
         }),
     },
   );
+  // Whatever the hostile server handed out (tokens, STS keys, the runner's OIDC token) was masked before any
+  // line showed it. Not with the text inside the tokens: the same text is in the (safe) error lines too.
+  if (!hostileInside) {
+    const given = [mode.inputs['refresh-token'] ?? STORED, mode.inputs['client-secret'] ?? '', mode.inputs['github-token'] ?? ''].filter((s) => s !== '');
+    expectNoLeaks(run, given, { issued: server.issued.slice(before), allowedInEnv: SECRET_OUTPUTS.map((name) => run.outputs[name] ?? '') });
+  }
   return { run, later };
 }
 

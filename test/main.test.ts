@@ -177,6 +177,7 @@ describe('run (post step)', () => {
     Object.assign(rec().inputs, { 'token-file': 'true' });
     await run();
     const file = rec().outputs()['access-token-file'] as string;
+    expect(file).toMatch(/^\/.+/);
     expect(existsSync(file)).toBe(true);
     await run();
     expect(existsSync(file)).toBe(false);

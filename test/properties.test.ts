@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/input-values.js';
+import { ACTION } from './support/action-definition.js';
 import { parseInputs } from '../src/inputs.js';
 import { readClaims } from '../src/jwt-claims.js';
 import { KeycloakError, classifyAnswer } from '../src/keycloak/keycloak-error.js';
@@ -80,9 +81,22 @@ describe('properties', () => {
     );
   });
 
-  it('parseInputs accepts or names the bad input', () => {
-    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity', 'fallback', 'username', 'password', 'oidc-audience', 'rotation', 'role-arn', 'sts-endpoint', 'role-session-name', 'role-duration-seconds', 's3-endpoint'];
-    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', 'github-oidc', 'on', 'arn:aws:iam:::role/x', '900', '15', 'check', 'introspect', '7d', 'password', 'client-credentials'))])));
+  it('parseInputs accepts or names the bad input, for every input of action.yml', () => {
+    const names = [
+      'mode', 'check-method', 'min-validity', 'warn-validity', 'keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'oidc-audience',
+      'refresh-token', 'fallback', 'username', 'password', 'scope', 'timeout-seconds', 'retries', 'retry-after-send', 'rotation', 'update-secret',
+      'secret-environment', 'github-token', 'ca-certificate', 'allow-insecure-http', 'role-arn', 'sts-endpoint', 'role-session-name',
+      'role-duration-seconds', 's3-endpoint', 'audience', 'audience-scope', 'audience-only', 'keep-fresh', 'aws-profile', 'export-env', 'token-file',
+    ];
+    // The list is action.yml's whole list: an input added there and not here fails this line.
+    expect([...names].sort()).toEqual(Object.keys(ACTION.inputs).sort());
+    const value = fc.oneof(
+      fc.string(),
+      fc.webUrl(),
+      fc.constantFrom('true', 'false', 'basic', 'github-oidc', 'on', 'arn:aws:iam:::role/x', '900', '15', 'check', 'introspect', '7d', 'password', 'client-credentials'),
+      fc.constantFrom('KEYCLOAK_REFRESH_TOKEN', 'production', 'ghp_Token4Tests', 'ceph-s3', 'ceph-s3\napi', 'openid', 'keycloak', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'),
+    );
+    const inputs = fc.record(Object.fromEntries(names.map((name) => [name, value])));
     fc.assert(
       fc.property(inputs, (values) => {
         try {

@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import type { RunningCeph } from './support/ceph-container.js';
 import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, webIdentityTrustPolicy } from './support/ceph-container.js';
-import type { KeycloakApi, Login } from './support/keycloak-api.js';
-import { TEST_PASSWORD_POLICY } from './support/keycloak-api.js';
+import type { FaultProxy } from './support/fault-proxy.js';
+import { startFaultProxy } from './support/fault-proxy.js';
+import type { Login } from './support/keycloak-api.js';
+import { KeycloakApi, TEST_PASSWORD_POLICY } from './support/keycloak-api.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
 import { COMPAT_VERSION, DEFAULT_VERSION, startKeycloak } from './support/keycloak-container.js';
 import { expectFailure, runScenario } from './support/scenario.js';
@@ -70,13 +72,31 @@ const realm = {
 const pipeline = (clientId = 'pipeline'): Login => ({ realm: REALM, clientId, clientSecret: SECRET, username: 'alice', password: 'alice-password-1', scope: 'openid phone' });
 const claims = (token: string | undefined) => JSON.parse(Buffer.from((token ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { aud?: string | string[]; scope?: string; azp?: string };
 
-function exchangeTests(keycloak: () => KeycloakApi) {
+/** The server through a recording proxy: every token exchange that reaches Keycloak is seen, with its answer. */
+interface Proxied {
+  api: KeycloakApi;
+  proxy: FaultProxy;
+}
+
+async function proxied(upstream: KeycloakApi): Promise<Proxied> {
+  const proxy = await startFaultProxy(upstream.baseUrl);
+  return { api: new KeycloakApi(proxy.url), proxy };
+}
+
+function exchangeTests(server: () => Proxied) {
   it('narrows the access token to exactly the audience asked for, with no more scope, and userinfo takes it', async () => {
-    const api = keycloak();
+    const { api, proxy } = server();
     const tokens = await api.login(pipeline());
     expect(claims(tokens.access_token).scope?.split(' ')).toContain('phone');
+    const before = proxy.exchanges.length;
     const run = await runScenario(api, pipeline(), tokens, { audience: 'ceph-s3', 'audience-scope': 'openid' });
     expect(run.exitCode, visibleLog(run)).toBe(0);
+    // One exchange reached Keycloak: the full token of this run in, the audience-token output out.
+    const exchanges = proxy.exchanges.slice(before);
+    expect(exchanges.map(({ audiences, status }) => ({ audiences, status }))).toEqual([{ audiences: ['ceph-s3'], status: 200 }]);
+    expect(exchanges[0]?.subjectToken).toBe(run.outputs['access-token']);
+    expect(exchanges[0]?.accessToken).toBe(run.outputs['audience-token']);
+    expect(run.outputs['audience-token']).not.toBe(run.outputs['access-token']);
     const narrowed = claims(run.outputs['audience-token']);
     expect(narrowed.aud).toBe('ceph-s3');
     expect(narrowed.azp).toBe('pipeline');
@@ -86,9 +106,17 @@ function exchangeTests(keycloak: () => KeycloakApi) {
   });
 
   it('narrows to two audiences in one call', async () => {
-    const api = keycloak();
+    const { api, proxy } = server();
+    const before = proxy.exchanges.length;
     const run = await runScenario(api, pipeline(), await api.login(pipeline()), { audience: 'ceph-s3\napi', 'audience-only': 'true' });
     expect(run.exitCode, visibleLog(run)).toBe(0);
+    // The full token already has both audiences, so its aud proves nothing: the exchange must have
+    // happened, with both audiences in one request, and its answer is what the action hands out.
+    const exchanges = proxy.exchanges.slice(before);
+    expect(exchanges.map(({ audiences, status }) => ({ audiences, status }))).toEqual([{ audiences: ['ceph-s3', 'api'], status: 200 }]);
+    expect(exchanges[0]?.accessToken).toMatch(/^eyJ/);
+    expect(run.outputs['access-token']).toBe(exchanges[0]?.accessToken);
+    expect(run.outputs['access-token']).not.toBe(exchanges[0]?.subjectToken);
     expect([claims(run.outputs['access-token']).aud].flat().sort()).toEqual(['api', 'ceph-s3']);
     expect(run.outputs['access-token']).toBe(run.outputs['audience-token']);
   });
@@ -99,7 +127,7 @@ function exchangeTests(keycloak: () => KeycloakApi) {
     ['an audience that is no client', 'pipeline', { audience: 'no-such-client' }, 'audience-not-found', /400 invalid_client: "Audience not found"\): audience names a client that realm 'audience' does not have/],
     ['a scope the client does not have', 'pipeline', { audience: 'ceph-s3', 'audience-scope': 'admin' }, 'scope-rejected', /400 invalid_scope: "Invalid scopes: admin"\): .*check audience-scope/],
   ] as const)('refuses %s, and the refresh token is still published', async (_, clientId, inputs, kind, message) => {
-    const api = keycloak();
+    const { api } = server();
     const run = await runScenario(api, pipeline(clientId), await api.login(pipeline(clientId)), inputs);
     expectFailure(run, kind, message, { 'refresh-token': expect.stringMatching(/^eyJ/) as unknown as string });
   });
@@ -108,16 +136,21 @@ function exchangeTests(keycloak: () => KeycloakApi) {
 describe(`audience on Keycloak ${DEFAULT_VERSION}`, () => {
   const api = sharedKeycloakApi();
   let ceph: RunningCeph;
+  let server: Proxied;
   beforeAll(async () => {
     await api.createRealm(realm);
+    server = await proxied(api);
     ceph = await sharedCeph();
     const issuer = `${api.baseUrl}/realms/${REALM}`;
     await Promise.all([createOidcProvider(ceph, issuer, ['ceph-s3']), createRole(ceph, 'audience-writer', webIdentityTrustPolicy(issuer, { audience: 'ceph-s3' })), createBucket(ceph, 'audience-bucket')]);
     await putRolePolicy(ceph, 'audience-writer', 'rw', bucketPolicy('audience-bucket'));
   }, 120_000);
-  afterAll(() => api.deleteRealm(REALM));
+  afterAll(async () => {
+    await api.deleteRealm(REALM);
+    await server?.proxy.close();
+  });
 
-  exchangeTests(() => api);
+  exchangeTests(() => server);
 
   it('refuses public clients before any request', async () => {
     const login = { ...pipeline('ceph-s3'), clientSecret: undefined, scope: 'openid' };
@@ -137,11 +170,16 @@ describe(`audience on Keycloak ${DEFAULT_VERSION}`, () => {
 
 describe(`audience on Keycloak ${COMPAT_VERSION}`, () => {
   let keycloak: RunningKeycloak;
+  let server: Proxied;
   beforeAll(async () => {
     keycloak = await startKeycloak({ version: COMPAT_VERSION });
     await keycloak.api.createRealm(realm);
+    server = await proxied(keycloak.api);
   }, 180_000);
-  afterAll(() => keycloak?.stop());
+  afterAll(async () => {
+    await server?.proxy.close();
+    await keycloak?.stop();
+  });
 
-  exchangeTests(() => keycloak.api);
+  exchangeTests(() => server);
 });

@@ -1,15 +1,15 @@
 // keep-fresh against the real Keycloak and Ceph RGW: access tokens that live
 // 4 s and STS credentials that live 60 s (the suite's RGW allows that short a
 // session), used by later steps long after they first expired.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FakeGitHubApi } from '../support/fake-github-api.js';
 import { startFakeGitHubApi } from '../support/fake-github-api.js';
-import { refreshersOf, runLaterStep } from '../support/later-step.js';
-import { expectNoLeaks, visibleLog } from '../support/leak-check.js';
+import { logLaterStep, refreshersOf, runLaterStep } from '../support/later-step.js';
+import { expectNoLeaks, shownLog, visibleLog } from '../support/leak-check.js';
 import type { JobContext } from '../support/run-action.js';
 import type { RunningCeph } from './support/ceph-container.js';
 import { bucketPolicy, createBucket, createOidcProvider, createRole, putRolePolicy, webIdentityTrustPolicy } from './support/ceph-container.js';
@@ -81,11 +81,13 @@ afterAll(async () => {
 
 const lifespans = (n: number) => sleep(n * LIFESPAN_S * 1000);
 
-/** A later step that runs awscli or boto3 in the Ceph container, with the job's AWS profile. */
-function s3Step(job: JobContext, script: string, extraEnv: Record<string, string> = {}) {
+/** A later step that runs awscli or boto3 in the Ceph container, with the job's AWS profile; its output goes into the job's log. */
+async function s3Step(job: JobContext, script: string, extraEnv: Record<string, string> = {}) {
   const home = mkdtempSync(join(tmpdir(), 'later-step-home-'));
   const env = Object.fromEntries(Object.entries(job.laterStepEnv).filter(([name]) => name.startsWith('AWS_') || name.startsWith('ACTIONS_ID_TOKEN')));
-  return ceph.exec(['bash', '-c', `set -euo pipefail\ncd "$(mktemp -d)"\n${script}`], { ...env, HOME: home, ...extraEnv });
+  const result = await ceph.exec(['bash', '-c', `set -euo pipefail\ncd "$(mktemp -d)"\n${script}`], { ...env, HOME: home, ...extraEnv });
+  logLaterStep(job, `run: ${script.split('\n')[0]}`, result);
+  return result;
 }
 
 const role = { 'role-arn': `arn:aws:iam:::role/${ROLE}`, 'role-duration-seconds': '60' };
@@ -148,19 +150,37 @@ describe('keep-fresh on Keycloak 26.7.3', () => {
     expect(run.post.stdout).toContain('Ended the keep-fresh session');
     const after = await runLaterStep(job as JobContext, 'keycloak-token');
     expect(after.exitCode).toBe(1);
-    expect(after.stderr).toMatch(/^keycloak-token: the session in .* has ended/);
-    expect(refreshersOf(run.state['keep-fresh'] ?? '')).toEqual([]);
+    const stateDir = run.state['keep-fresh'] ?? '';
+    expect(stateDir.startsWith(`${run.runnerTemp}/`)).toBe(true);
+    expect(after.stderr.startsWith(`keycloak-token: the session in ${stateDir} has ended: the Keycloak token action's post step deletes it`), after.stderr).toBe(true);
+    expect(after.stdout).toBe('');
+    expect(existsSync(stateDir)).toBe(false);
+    expect(refreshersOf(stateDir)).toEqual([]);
   });
 
-  it('awscli and boto3 through the AWS profile, before and after the first credentials expired, and one boto3 upload loop across it', async () => {
+  it('awscli and boto3 through the AWS profile, before and after the first credentials expired, and one boto3 upload loop across it; aws --debug before and after', async () => {
     const login = alice();
-    const run = await runScenario(api, login, await api.login(login), { 'keep-fresh': 'true', ...role, 'sts-endpoint': ceph.s3Url }, {
+    const tokens = await api.login(login);
+    const started = Date.now();
+    const sessionTokenIn = (debug: string) => /'X-Amz-Security-Token': b'([^']+)'/.exec(debug)?.[1] ?? '';
+    let renewedSessionToken = '';
+    const run = await runScenario(api, login, tokens, { 'keep-fresh': 'true', ...role, 'sts-endpoint': ceph.s3Url }, {
       betweenSteps: async (main, job) => {
+        // RGW's Expiration for the 60 s session the main step assumed (to the second, on the same clock).
+        const expiration = Date.parse(main.outputs['aws-expiration'] ?? '');
+        expect(expiration).toBeGreaterThanOrEqual(started + 59_000);
+        expect(expiration).toBeLessThanOrEqual(Date.now() + 61_000);
+        expect(main.outputs['aws-access-key-id']).toMatch(/^\S{8,}$/);
         expect(job.laterStepEnv).toMatchObject({ AWS_PROFILE: 'keycloak', AWS_CONFIG_FILE: expect.stringContaining(job.runnerTemp) });
         expect(job.laterStepEnv.AWS_ACCESS_KEY_ID).toBeUndefined();
         const before = await s3Step(job, `echo first | aws s3 cp - s3://${BUCKET}/first.txt && python3 -c "import boto3; print(boto3.client('s3').get_object(Bucket='${BUCKET}', Key='first.txt')['Body'].read().decode().strip())"`);
         expect(before.exitCode, before.stderr).toBe(0);
         expect(before.stdout).toBe('first\n');
+        // botocore's debug log shows the request headers, session token included. The main step minted these
+        // credentials and masked them: the runner shows *** (runScenario's leak check holds every line to it).
+        const debugFirst = await s3Step(job, `aws --debug s3 ls s3://${BUCKET}/first.txt`);
+        expect(debugFirst.exitCode, debugFirst.stderr.slice(-2000)).toBe(0);
+        expect(sessionTokenIn(debugFirst.stderr)).toBe(main.outputs['aws-session-token']);
         // One process that keeps uploading while its credentials expire (60 s) and are re-assumed.
         const loop = await s3Step(
           job,
@@ -178,10 +198,18 @@ PY`,
         const after = await s3Step(job, `aws s3 cp s3://${BUCKET}/first.txt -`);
         expect(after.exitCode, after.stderr).toBe(0);
         expect(after.stdout).toBe('first\n');
-        expect(main.outputs['aws-expiration']).not.toBe('');
+        const debugAfter = await s3Step(job, `aws --debug s3 ls s3://${BUCKET}/first.txt`);
+        expect(debugAfter.exitCode, debugAfter.stderr.slice(-2000)).toBe(0);
+        renewedSessionToken = sessionTokenIn(debugAfter.stderr);
       },
     });
     expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(shownLog(run)).toContain("'X-Amz-Security-Token': b'***'");
+    // Not covered: credential_process assumed the role again after the main step; its add-mask went to
+    // botocore's pipe, never to the runner, so aws --debug shows the new session token in clear.
+    expect(renewedSessionToken).toMatch(/^\S{20,}$/);
+    expect(renewedSessionToken).not.toBe(run.outputs['aws-session-token']);
+    expect(shownLog(run)).toContain(`'X-Amz-Security-Token': b'${renewedSessionToken}'`);
   }, 180_000);
 
   it('the token file stays fresh: awscli assumes the role with it after the first token in it expired', async () => {

@@ -65,23 +65,32 @@ function answers(runs: ScenarioRun[]): Record<string, number> {
 const PARALLEL_LOSER =
   /Keycloak refused the refresh \(400 invalid_grant: "(Maximum allowed refresh token reuse exceeded|Session doesn't have required client)"\): .*Likely cause: parallel jobs \(a matrix, or workflows that run at once\) shared one rotating token and another job refreshed it first.*Ways out, shortest first: set the realm's Refresh Token Max Reuse to at least the number of parallel jobs minus 1 .*run the jobs one after another \(strategy\.max-parallel: 1, or a concurrency: group for workflows\); or use client-auth: github-oidc, which shares no token\. Every token of the chain is dead now/;
 
-function expectLosers(runs: ScenarioRun[]): void {
-  for (const run of failed(runs)) expectFailure(run, 'refresh-token-reused', PARALLEL_LOSER);
+/** How many of N parallel refreshes of one token a version lets through with max reuse 0. */
+interface Winners {
+  min: number;
+  max: number;
 }
 
 // The same for both servers: what N parallel runs of one rotating token do.
-function parallelRefreshes(server: () => KeycloakApi, version: string, winners: (count: number) => void): void {
-  it(`max reuse 0: the losers fail as refresh-token-reused with the cause and the ways out, and the winner's new token dies too (${version})`, async () => {
+function parallelRefreshes(server: () => KeycloakApi, version: string, winners: Winners): void {
+  it(`max reuse 0: ${winners.min === winners.max ? winners.min : `${winners.min} to ${winners.max}`} of ${N} win; the losers fail as refresh-token-reused with the cause and the ways out, and every winner's new token dies too (${version})`, async () => {
     const api = server();
     const login = offline(REALMS.noReuse);
     const { refresh_token: stored } = await api.login(login);
     const runs = await inParallel(api, login, stored, { rotation: 'on' });
-    console.info(`Keycloak ${version}, max reuse 0, ${N} parallel runs: ${succeeded(runs).length} succeeded; the others got ${JSON.stringify(answers(runs))}`);
-    winners(succeeded(runs).length);
-    expectLosers(runs);
-    // The losers' replays revoked the chain: the new token the winner got (and would store) is refused.
-    const next = await runScenario(api, login, { refresh_token: succeeded(runs)[0]?.outputs['refresh-token'] ?? '' }, { rotation: 'on' });
-    expectFailure(next, 'refresh-token-reused', /"Session doesn't have required client"\): the rotation chain of this refresh token was revoked/);
+    const [won, lost] = [succeeded(runs), failed(runs)];
+    console.info(`Keycloak ${version}, max reuse 0, ${N} parallel runs: ${won.length} succeeded; the others got ${JSON.stringify(answers(runs))}`);
+    expect(won.length, JSON.stringify(answers(runs))).toBeGreaterThanOrEqual(winners.min);
+    expect(won.length, JSON.stringify(answers(runs))).toBeLessThanOrEqual(winners.max);
+    // At least one loser, so the loop below checks something.
+    expect(lost.length).toBeGreaterThanOrEqual(N - winners.max);
+    expect(lost.length).toBeGreaterThan(0);
+    for (const run of lost) expectFailure(run, 'refresh-token-reused', PARALLEL_LOSER);
+    // The losers' replays revoked the chain: the new token every winner got (and would store) is refused.
+    for (const winner of won) {
+      const next = await runScenario(api, login, { refresh_token: winner.outputs['refresh-token'] ?? '' }, { rotation: 'on' });
+      expectFailure(next, 'refresh-token-reused', /"Session doesn't have required client"\): the rotation chain of this refresh token was revoked/);
+    }
   });
 
   it(`max reuse N − 1: all N parallel runs succeed (${version})`, async () => {
@@ -99,7 +108,7 @@ describe(`${N} parallel runs of one rotating refresh token, Keycloak 26.7.3`, ()
   beforeAll(() => createRealms(api));
   afterAll(() => deleteRealms(api));
 
-  parallelRefreshes(() => api, '26.7.3', (count) => expect(count).toBe(1));
+  parallelRefreshes(() => api, '26.7.3', { min: 1, max: 1 });
 
   describe('update-secret, against a fake GitHub API', () => {
     let github: FakeGitHubApi;
@@ -157,7 +166,7 @@ describe(`${N} parallel runs of one rotating refresh token, Keycloak ${COMPAT_VE
   });
   afterAll(() => keycloak?.stop());
 
-  // 26.4.7 lets a few requests through when they arrive in the same instant (3 of 10 when
-  // sent at once, measured); the losers still all get one of the two answers.
-  parallelRefreshes(() => keycloak.api, COMPAT_VERSION, (count) => expect(count).toBeGreaterThanOrEqual(1));
+  // 26.4.7 lets a few requests through when they arrive in the same instant (3, 1 and 2 of 10
+  // in measured runs); never all of them, and the losers still all get one of the two answers.
+  parallelRefreshes(() => keycloak.api, COMPAT_VERSION, { min: 1, max: N - 1 });
 });

@@ -82,6 +82,9 @@ describe('refresh', () => {
     expect(run.env['KEYCLOAK_ID_TOKEN']).toBe(run.outputs['id-token']);
     expect(fromFile).toBe(run.outputs['access-token']);
     expect((await api.userinfoStatus('test', fromFile)).status).toBe(200);
-    expect(existsSync(run.outputs['access-token-file'] ?? '')).toBe(false);
+    // existsSync('') is false: the output must name a file under RUNNER_TEMP before its absence proves anything.
+    const tokenFile = run.outputs['access-token-file'] ?? '';
+    expect(tokenFile.startsWith(`${run.runnerTemp}/`)).toBe(true);
+    expect(existsSync(tokenFile)).toBe(false);
   });
 });

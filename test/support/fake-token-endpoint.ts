@@ -2,6 +2,8 @@
 // Keycloak suite lives in test/integration; this one only plays back answers.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { recordIssued } from './issued.js';
+import type { Issued } from './leak-check.js';
 import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface RecordedRequest {
@@ -16,12 +18,15 @@ export type Responder = (request: RecordedRequest, response: ServerResponse) => 
 export interface FakeEndpoint {
   baseUrl: string;
   requests: RecordedRequest[];
+  /** Every token and STS credential it answered with, in order, with when: the leak check's `issued`. */
+  issued: Issued[];
   respondWith(responder: Responder): void;
   close(): Promise<void>;
 }
 
 export async function startFakeEndpoint(): Promise<FakeEndpoint> {
   const requests: RecordedRequest[] = [];
+  const issued: Issued[] = [];
   let responder: Responder = (_, response) => json(response, 500, { error: 'no responder set' });
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,12 +39,14 @@ export async function startFakeEndpoint(): Promise<FakeEndpoint> {
         form: new URLSearchParams(Buffer.concat(chunks).toString()),
       };
       requests.push(recorded);
+      recordIssued(res, issued);
       responder(recorded, res);
     });
   });
   return {
     baseUrl: await listenOnLoopback(server),
     requests,
+    issued,
     respondWith: (next) => (responder = next),
     close: () => closeServer(server),
   };

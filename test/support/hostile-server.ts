@@ -6,6 +6,8 @@ import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import nacl from 'tweetnacl';
 import { fakeJwt } from './fake-token-endpoint.js';
+import { recordIssued } from './issued.js';
+import type { Issued } from './leak-check.js';
 import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /** Pieces that would command the runner if printed as they are. */
@@ -18,6 +20,10 @@ export const HOSTILE_PIECES = [
   `<img src=x onerror=alert('${FORGED}')>`,
   `%0A::notice::${FORGED}`,
   `\u2028::notice::${FORGED}`,
+  // The runner also ends a line at a bare \r, and trims U+0085 and U+00A0 before `::`.
+  `\r::warning::${FORGED}`,
+  `\r\u0085::error::${FORGED}`,
+  `\n\u00a0::add-mask::${FORGED}`,
   `\n##[set-output name=scope]${FORGED}`,
   `\u001b[31m${FORGED}`,
   // .NET's ReadLine ends a line at a lone carriage return too.
@@ -52,10 +58,12 @@ export interface HostileOptions {
 
 export interface HostileServer {
   url: string;
+  /** Every token and STS credential it answered with (the runner's OIDC token too), with when. */
+  issued: Issued[];
   /** What the next answers hold and how they fail. */
   play(scenario: HostileScenario, text: string, options?: HostileOptions): void;
   /** How many token answers it has given: each has a refresh token of its own. */
-  readonly issued: number;
+  readonly answers: number;
   close(): Promise<void>;
 }
 
@@ -64,11 +72,13 @@ export async function startHostileServer(): Promise<HostileServer> {
   let text = '';
   let options: HostileOptions = {};
   let url = '';
-  let issued = 0;
+  let answers = 0;
+  const issued: Issued[] = [];
   const githubKey = Buffer.from(nacl.box.keyPair().publicKey).toString('base64');
   /** A token as answered: with inTokens the text is part of it. */
   const token = (jwt: string) => (options.inTokens ? `${jwt}${text}` : jwt);
   const server = createServer((req, res) => {
+    recordIssued(res, issued);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -95,10 +105,10 @@ export async function startHostileServer(): Promise<HostileServer> {
         return;
       }
       const claims = { typ: text, azp: 'ceph-s3', iss: `${url}/realms/test`, sub: text, aud: [text, 'ceph-s3'], scope: text, exp: 4_000_000_000 };
-      issued++;
+      answers++;
       json(res, 200, {
-        access_token: token(fakeJwt(claims, `access${issued}`, { alg: 'RS256', typ: 'JWT', kid: 'sig' })),
-        refresh_token: token(fakeJwt({ ...claims, typ: text }, `refresh${issued}`)),
+        access_token: token(fakeJwt(claims, `access${answers}`, { alg: 'RS256', typ: 'JWT', kid: 'sig' })),
+        refresh_token: token(fakeJwt({ ...claims, typ: text }, `refresh${answers}`)),
         id_token: token(fakeJwt(claims, 'id')),
         token_type: text,
         scope: text,
@@ -111,13 +121,14 @@ export async function startHostileServer(): Promise<HostileServer> {
   url = await listenOnLoopback(server);
   return {
     url,
+    issued,
     play: (next, hostileText, nextOptions = {}) => {
       scenario = next;
       text = hostileText;
       options = nextOptions;
     },
-    get issued() {
-      return issued;
+    get answers() {
+      return answers;
     },
     close: () => closeServer(server),
   };

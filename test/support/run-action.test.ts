@@ -1,10 +1,15 @@
 // The runner emulation every test that runs the action goes through, checked
 // point by point against a probe action (test/support/probe-action/).
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ACTION_ROOT } from './action-definition.js';
+import { runLaterStep } from './later-step.js';
+import { dotnetTrimStart, readLines } from './runner-commands.js';
 import type { StepRun } from './run-action.js';
-import { runAction } from './run-action.js';
+import { actionFolder, copyTrackedFiles, runAction, trackedFiles } from './run-action.js';
 
 const PROBE = resolve(import.meta.dirname, 'probe-action');
 const probe = (inputs: Record<string, string> = {}, options: Parameters<typeof runAction>[1] = {}) => runAction(inputs, { actionPath: PROBE, ...options });
@@ -87,6 +92,7 @@ describe('runAction, the runner emulation', () => {
       { name: 'add-mask', data: 'on-stdout', syntax: 'v2' },
       { name: 'warning', data: 'a legacy command anywhere in a line', syntax: 'legacy' },
       { name: 'stop-commands', data: 'resume-token', syntax: 'v2' },
+      { name: 'resume-token', data: '', syntax: 'v2' },
       { name: 'notice', data: 'after\nresume', syntax: 'v2' },
     ]);
     expect(commands.at(-1)?.properties).toEqual({ title: 'a,b' });
@@ -111,10 +117,115 @@ describe('runAction, the runner emulation', () => {
       },
     });
     await expect(failing).rejects.toThrow('a later step failed');
+    expect(runnerTemp).not.toBe('');
     expect(existsSync(join(runnerTemp, 'post-ran'))).toBe(true);
   });
 
   it('kills a step that runs past its time limit, and says so', async () => {
     await expect(probe({ main: 'hang' }, { timeLimitMs: 1_000 })).rejects.toThrow('the step did not end within 1 s and was killed');
+  });
+
+  it("cuts the output into lines as .NET's StreamReader.ReadLine does: at \r, \n and \r\n, also across pipe reads", async () => {
+    const run = await probe({ main: 'line-ends' });
+    const stdout = run.lines.filter((line) => line.stream === 'stdout').map((line) => line.text);
+    expect(stdout.slice(0, -1)).toEqual([
+      '::add-mask::cr-only',
+      '::warning::after-cr',
+      '::notice::after-crlf',
+      'plain',
+      '',
+      'after-empty',
+      // \r at the end of one read, \n at the start of the next: one line end.
+      'split-line',
+      // U+2028, U+0085 and form feed end no line.
+      'not\u2028a\u0085line\fend',
+      '',
+      // A character cut in two by the pipe is decoded whole.
+      '€ in two reads',
+    ]);
+    expect(stdout.at(-1)?.startsWith('REPORT ')).toBe(true);
+    expect(run.lines.filter((line) => line.stream === 'stderr').map((line) => line.text)).toEqual(['last without an end']);
+    // Each of the first three is a command of its own: a bare \r ends the add-mask line.
+    expect(run.commands.map(({ name, data }) => [name, data])).toEqual([['add-mask', 'cr-only'], ['warning', 'after-cr'], ['notice', 'after-crlf']]);
+    expect(readLines('a\r\nb\n\rc\r')).toEqual(['a', 'b', '', 'c']);
+    expect(readLines('')).toEqual([]);
+  });
+
+  it(".NET's TrimStart before `::` (U+0085, U+00A0, U+2028 ... but not U+FEFF), command names in any case, refused stop tokens", async () => {
+    const run = await probe({ main: 'white-space' });
+    const commands = run.commands.map(({ name, data }) => [name, data]);
+    expect(commands).toEqual([
+      ...['nel', 'nbsp', 'ls', 'ps', 'ideographic', 'tab', 'vt'].map((name) => ['warning', name]),
+      ['add-mask', 'upper-case'],
+      ['warning', 'mixed-case'],
+      // Refused: a command's name, empty, pause-logging; they stop nothing.
+      ['stop-commands', 'add-mask'],
+      ['stop-commands', ''],
+      ['stop-commands', 'PAUSE-LOGGING'],
+      ['notice', 'still-read'],
+      ['stop-commands', 'Resume-Me'],
+      // The token comes back in another case: the runner compares ignoring case.
+      ['RESUME-ME', ''],
+      ['add-mask', 'after%resume\nline\r'],
+    ]);
+    expect(run.lines.filter((line) => line.text.endsWith('::warning::not trimmed'))).toHaveLength(4);
+    expect(dotnetTrimStart('\u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\t\n\v\f\r x')).toBe('x');
+    expect(dotnetTrimStart('\ufeffx')).toBe('\ufeffx');
+    expect(dotnetTrimStart('\u200bx')).toBe('\u200bx');
+  });
+
+  it('copies only the files git tracks, with their working-tree contents', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'tracked-'));
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+    git('init', '-q');
+    writeFileSync(join(repo, 'action.yml'), 'committed');
+    writeFileSync(join(repo, 'deleted.js'), 'committed');
+    git('add', '.');
+    git('commit', '-q', '-m', 'first');
+    writeFileSync(join(repo, 'action.yml'), 'changed in the working tree');
+    writeFileSync(join(repo, 'untracked-chunk.js'), 'never added');
+    execFileSync('rm', [join(repo, 'deleted.js')]);
+    const copy = mkdtempSync(join(tmpdir(), 'tracked-copy-'));
+    copyTrackedFiles(repo, copy);
+    expect(readdirSync(copy).sort()).toEqual(['action.yml']);
+    expect(readFileSync(join(copy, 'action.yml'), 'utf8')).toBe('changed in the working tree');
+    // The action itself: exactly what git tracks, dist/ included, no node_modules.
+    const folder = actionFolder();
+    const copied = readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1));
+    expect(copied.sort()).toEqual(trackedFiles(ACTION_ROOT).sort());
+    expect(copied).toContain('dist/index.js');
+    expect(copied.some((file) => file.split('/').includes('node_modules'))).toBe(false);
+  });
+
+  it('runs a second invocation in the same job: same RUNNER_TEMP, the env and PATH exported so far, its own inputs and state; post steps last one first', async () => {
+    const seen: Record<string, Report> = {};
+    const run = await probe({ main: 'export', 'no-default': 'first' }, {
+      betweenSteps: async (main, job) => {
+        const second = await job.runAction({ main: 'export', 'no-default': 'second' }, { env: { STEP_ENV: 'only-this-step' } });
+        seen.second = report(second);
+        expect(second.state).toEqual({ phase: 'main-done', id: 'second' });
+        expect(main.state).toEqual({ phase: 'main-done', id: 'first' });
+        expect(job.laterStepEnv).toMatchObject({ FROM_first: 'yes', FROM_second: 'yes' });
+        expect(job.laterStepEnv.PATH?.startsWith('/opt/second/bin:/opt/first/bin:')).toBe(true);
+        const later = await runLaterStep(job, 'echo "$FROM_first $FROM_second"', {}, 'echo');
+        expect(later.stdout).toBe('yes yes\n');
+      },
+    });
+    const second = seen.second as Report;
+    expect(second.env.RUNNER_TEMP).toBe(run.runnerTemp);
+    expect(second.env.GITHUB_WORKSPACE).toBe(run.workspace);
+    expect(second.env.FROM_first).toBe('yes');
+    expect(second.env.FROM_second).toBeUndefined();
+    expect(second.env.STEP_ENV).toBe('only-this-step');
+    expect(second.env['INPUT_NO-DEFAULT']).toBe('second');
+    expect(second.env.PATH?.startsWith('/opt/first/bin:')).toBe(true);
+    // The runner runs post steps in reverse order, each with its own state and inputs and the job's whole env.
+    expect(readFileSync(join(run.runnerTemp, 'post-order'), 'utf8')).toBe('second\nfirst\n');
+    const [firstPost, secondPost] = [report(run.post), report(run.others[0]?.post as StepRun)];
+    expect([firstPost.env.STATE_id, secondPost.env.STATE_id]).toEqual(['first', 'second']);
+    expect(firstPost.env.FROM_second).toBe('yes');
+    expect(firstPost.env.STEP_ENV).toBeUndefined();
+    expect(secondPost.env.STEP_ENV).toBe('only-this-step');
+    expect(run.log.map((step) => step.name)).toEqual(['main', 'main-2', 'echo', 'post-2', 'post']);
   });
 });

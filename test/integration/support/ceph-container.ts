@@ -9,6 +9,7 @@
 // host's loopback, so the container shares the host's network. Hence fixed ports (mon
 // 3300 and 6789, RGW 7480 unless given): one Ceph per machine at a time.
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
@@ -95,10 +96,7 @@ export async function startCeph(options: CephOptions = {}): Promise<StartedCeph>
       .withNetworkMode('host')
       // awscli and boto3 run keep-fresh's credential_process here: the Node binary and the
       // command (under the temp folder, like the job's RUNNER_TEMP) at the same paths as on the host.
-      .withBindMounts([
-        { source: tmpdir(), target: tmpdir(), mode: 'rw' },
-        { source: dirname(dirname(NODE_24)), target: dirname(dirname(NODE_24)), mode: 'ro' },
-      ])
+      .withBindMounts([{ source: tmpdir(), target: tmpdir(), mode: 'rw' }, ...nodeMounts()])
       .withEnvironment({
         RGW_PORT: String(rgwPort),
         IAM_ADMIN_ACCESS_KEY: IAM_ADMIN.accessKeyId,
@@ -307,4 +305,15 @@ class Tail {
   text(): string {
     return this.lines.join('\n');
   }
+}
+
+/**
+ * Node 24 at the path the suite names and at its real path: the action writes
+ * process.execPath into the AWS profile, which is the real path when node_modules
+ * is a symlink (a git worktree that shares another's node_modules).
+ */
+function nodeMounts(): { source: string; target: string; mode: 'ro' }[] {
+  const folder = dirname(dirname(NODE_24));
+  const real = realpathSync(folder);
+  return [...new Set([folder, real])].map((target) => ({ source: real, target, mode: 'ro' as const }));
 }

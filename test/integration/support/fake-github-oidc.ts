@@ -6,6 +6,8 @@ import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { recordIssued } from '../../support/issued.js';
+import type { Issued } from '../../support/leak-check.js';
 import { closeServer } from '../../support/loopback-server.js';
 import type { KeycloakApi, Login, Tokens } from './keycloak-api.js';
 import { TEST_PASSWORD_POLICY, userRepresentation } from './keycloak-api.js';
@@ -34,6 +36,8 @@ export interface FakeGitHubOidc {
   sign(audience: string, claims?: Partial<JobClaims>): string;
   /** The OIDC tokens the runner endpoint handed to the action: each must be masked. */
   handedOut: string[];
+  /** The same, with when: the leak check's `issued` (what later steps got must be masked before it shows). */
+  issued: Issued[];
   /** Request tokens and tokens signed for set-up: the action never sees them, nothing may print them. */
   unseen: string[];
   /** The audiences the runner endpoint was asked for. */
@@ -55,6 +59,7 @@ export async function startFakeGitHubOidc(): Promise<FakeGitHubOidc> {
   const kid = randomUUID();
   const jobs = new Map<string, JobClaims>();
   const handedOut: string[] = [];
+  const issued: Issued[] = [];
   const unseen: string[] = [];
   const audiences: string[] = [];
   let issuer = '';
@@ -83,6 +88,7 @@ export async function startFakeGitHubOidc(): Promise<FakeGitHubOidc> {
   };
 
   const server = createServer((req, res) => {
+    recordIssued(res, issued);
     const url = new URL(req.url ?? '/', issuer);
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/.well-known/jwks') {
@@ -122,6 +128,7 @@ export async function startFakeGitHubOidc(): Promise<FakeGitHubOidc> {
       return token;
     },
     handedOut,
+    issued,
     unseen,
     audiences,
     close: () => closeServer(server),

@@ -1,7 +1,8 @@
 // A reverse proxy on loopback in front of the real Keycloak that misbehaves on
 // request: it can fail before forwarding (so Keycloak never sees the token) or
 // after (Keycloak has accepted, and maybe rotated, the token; the answer is
-// lost or mangled). It records every refresh token it forwarded.
+// lost or mangled). It records every refresh token it forwarded, and every token
+// exchange with Keycloak's answer.
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,9 +31,22 @@ export interface FaultProxy {
   plan(faults: Fault[]): void;
   /** The refresh_token of every refresh grant that reached Keycloak. */
   forwardedRefreshTokens: string[];
+  /** Every token exchange (grant_type token-exchange) that reached Keycloak, with its answer. */
+  exchanges: ForwardedExchange[];
   requests: number;
   close(): Promise<void>;
 }
+
+export interface ForwardedExchange {
+  /** The audience parameters, in the order sent. */
+  audiences: string[];
+  subjectToken: string;
+  status: number;
+  /** The access token Keycloak answered with, if any. */
+  accessToken: string | undefined;
+}
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
@@ -44,6 +58,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       planned = [...faults];
     },
     forwardedRefreshTokens: [],
+    exchanges: [],
     requests: 0,
     close: () =>
       new Promise<void>((done) => {
@@ -60,6 +75,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const form = new URLSearchParams(body.toString());
     if (form.get('grant_type') === 'refresh_token') proxy.forwardedRefreshTokens.push(form.get('refresh_token') ?? '');
     const answer = await forward(target, req, body);
+    if (form.get('grant_type') === TOKEN_EXCHANGE) {
+      proxy.exchanges.push({ audiences: form.getAll('audience'), subjectToken: form.get('subject_token') ?? '', status: answer.status, accessToken: accessTokenIn(answer.body) });
+    }
     failAfterForwarding(fault, answer, res);
   });
   server.on('connection', (socket) => {
@@ -131,6 +149,15 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstr
     upstream.on('error', reject);
     upstream.end(body);
   });
+}
+
+function accessTokenIn(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString()) as { access_token?: unknown };
+    return typeof parsed.access_token === 'string' ? parsed.access_token : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { SECRET_OUTPUTS, expectNoLeaks, visibleLog } from '../../support/leak-check.js';
+import type { Issued } from '../../support/leak-check.js';
 import type { StepFailureKind } from '../../../src/failure.js';
 import type { ActionRun, RunOptions } from '../../support/run-action.js';
 import { runAction } from '../../support/run-action.js';
@@ -52,6 +53,8 @@ export async function runScenario(
     alsoMasked?: () => string[];
     /** Secrets the action never receives: nothing may print them. */
     neverSeen?: () => string[];
+    /** What fake servers issued during the job (leak-check.ts `issued`), read after the run. */
+    issued?: () => Issued[];
   } = {},
 ): Promise<ScenarioRun> {
   const run = await runAction(
@@ -75,7 +78,7 @@ export async function runScenario(
   for (const unseen of unseenSecrets.filter((s) => s !== '' && !secrets.includes(s))) {
     expect(visibleLog(run).includes(unseen), 'the log contains a secret the action never received').toBe(false);
   }
-  expectNoLeaks(run, secrets, { allowedInEnv: options.allowEnvSecrets ? returned : [] });
+  expectNoLeaks(run, secrets, { allowedInEnv: options.allowEnvSecrets ? returned : [], issued: options.issued?.() ?? [] });
   return { ...run, secrets };
 }
 
@@ -94,6 +97,7 @@ export async function runJobScenario(
   options: Pick<RunOptions, 'betweenSteps'> = {},
 ): Promise<ScenarioRun> {
   const before = github.handedOut.length;
+  const issuedBefore = github.issued.length;
   // Tokens that later steps got (keep-fresh's command) were never in this step's log.
   let afterMain: number | undefined;
   const laterSteps = options.betweenSteps;
@@ -106,6 +110,8 @@ export async function runJobScenario(
     env: github.runnerEnv(claims),
     alsoMasked: () => github.handedOut.slice(before, afterMain),
     neverSeen: () => [...github.handedOut.slice(0, before), ...github.unseen],
+    // OIDC tokens keycloak-token fetched in later steps: masked before any line shows them.
+    issued: () => github.issued.slice(issuedBefore),
   });
 }
 
