@@ -34,8 +34,10 @@ export const STATE_KEEP_FRESH = 'keep-fresh';
 export async function publish(inputs: ActionInputs, result: TokenResult, narrowed?: TokenResult): Promise<string | undefined> {
   const tokenFile = publishTokens(inputs, result);
   if (narrowed !== undefined) {
-    // With audience-only it is the access token, masked by publishTokens already.
-    if (narrowed.accessToken !== result.accessToken) mask([narrowed.accessToken]);
+    // Every token of the exchange's answer, even one the action does not use; with audience-only
+    // its access token is the one publishTokens masked already.
+    const masked = secretValues(result);
+    mask(secretValues(narrowed).filter((value) => !masked.includes(value)));
     for (const [name, value] of Object.entries(audienceOutputs(narrowed))) core.setOutput(name, value);
   }
   await writeSummary('Keycloak token refreshed', [...summaryRows(inputs, result), ...audienceSummaryRows(narrowed)]);

@@ -40,7 +40,7 @@ export interface FreshDeps {
 const CREDENTIALS_MARGIN_MS = 15 * 60_000;
 /** While Keycloak or STS is out, a token or key is handed out until this little is left of it. */
 export const MIN_LEFT_MS = 2_000;
-/** The least a refresh is given while a held token runs out (rotation off). */
+/** Less than this to wait for, and a held token is not worth handing out: the refresh gets all of timeout-seconds. */
 const MIN_REFRESH_BUDGET_MS = 1_000;
 /** Between a refresh giving up and the held token being handed out: the session read, the lock released. */
 const HAND_OUT_MS = 1_000;
@@ -197,8 +197,9 @@ function refreshBudgetMs(session: Session, heldLeftMs: number): number {
   const { timeoutMs, rotation } = session.connection;
   // What is left once the refresh has given up, minus the time to write and print it.
   const budget = heldLeftMs - MIN_LEFT_MS - HAND_OUT_MS;
-  if (rotation === 'on' || budget >= timeoutMs) return timeoutMs;
-  return Math.max(MIN_REFRESH_BUDGET_MS, budget);
+  // Nothing worth handing out: the refresh is all there is.
+  if (rotation === 'on' || budget >= timeoutMs || budget < MIN_REFRESH_BUDGET_MS) return timeoutMs;
+  return budget;
 }
 
 function accessFields(result: TokenResult, requestedAt: number): Pick<Session, 'accessToken' | 'accessExpiresAt' | 'accessLifetimeMs'> {
