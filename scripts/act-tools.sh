@@ -4,7 +4,9 @@
 #   bin/act      nektos/act at ACT_VERSION, built by `go install` with GOPATH, GOCACHE
 #                and GOMODCACHE in that folder (the Go module proxy only);
 #   venv/        awscli and boto3 from PyPI (pip), for the S3 steps of the docs'
-#                workflows, which act runs on this machine.
+#                workflows, which act runs on this machine;
+# and GitHub's CLI `gh` (Debian's package, as GitHub-hosted runners have it), for the
+# nightly check's issue step.
 # Prints the path of the folder on stdout. Fails loudly when Go or Python is missing:
 # the suite never skips the act tests (like a missing Docker, a missing act fails).
 # Called by .ci/run (in the background) and by the integration suite's set-up.
@@ -47,6 +49,19 @@ if ! "$CACHE/venv/bin/python" -c "import boto3, awscli; assert boto3.__version__
   "$PYTHON" -m venv "$CACHE/venv"
   "$CACHE/venv/bin/pip" install -q --disable-pip-version-check "awscli==$AWSCLI_VERSION" "boto3==$BOTO3_VERSION"
   log "installed"
+fi
+
+if ! command -v gh >/dev/null 2>&1; then
+  log "installing gh (apt-get)"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  APT_LOG=$(mktemp)
+  if ! { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gh || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gh; }; } >"$APT_LOG" 2>&1; then
+    cat "$APT_LOG" >&2; rm -f "$APT_LOG"
+    echo "act-tools: installing gh failed: the nightly check's issue step cannot run" >&2
+    exit 1
+  fi
+  rm -f "$APT_LOG"
 fi
 
 echo "$CACHE"
