@@ -278,7 +278,9 @@ export async function runAct(workflow: Workflow, options: ActOptions): Promise<A
   ];
   // Host mode: steps inherit act's environment. Give them what a runner gives, no more:
   // Node 24 first (runs.using: node24), the S3 clients, the system's PATH and a fresh HOME.
-  const env = { PATH: [dirname(NODE_24), venvBin, SYSTEM_PATH].join(':'), HOME: home, LANG: 'C.UTF-8' };
+  // ACT_DISABLE_VERSION_CHECK: act would otherwise ask api.nektosact.com for notices, the
+  // one request to the internet in its command line (cmd/notices.go).
+  const env = { PATH: [dirname(NODE_24), venvBin, SYSTEM_PATH].join(':'), HOME: home, LANG: 'C.UTF-8', ACT_DISABLE_VERSION_CHECK: '1' };
   const child = spawn(act, args, { env, cwd: options.repository, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
