@@ -6,6 +6,7 @@
 // to: act's exit code, which steps ran with what result (act's --json log, post steps
 // included), the effect on the servers, and act's whole output free of JWT-shaped
 // strings and of every 12-character piece of every secret that was issued or given.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -304,6 +305,8 @@ describe('README: the one-API-call workflow under act', () => {
     expect(run.outputs['api.keycloak']?.['failure-kind']).toBe('input');
     expect(fakeApi.calls.length).toBe(calls);
     expect(leaksIn(run, run.secrets)).toEqual([]);
+    // What the workflow's own test asserts turns red on it.
+    expect(() => expectAllSucceeded(run)).toThrow();
   });
 });
 
@@ -408,6 +411,7 @@ describe('docs/github-oidc.md under act: no stored secret', () => {
     expect(run.outputs['api.keycloak']?.['failure-kind']).toBe('github-oidc-unavailable');
     expect(fakeApi.calls.length).toBe(calls);
     expect(leaksIn(run, run.secrets)).toEqual([]);
+    expect(() => expectAllSucceeded(run)).toThrow();
   });
 });
 
@@ -483,4 +487,25 @@ describe('.github/workflows/ci.yml under act: the job that runs the action itsel
       await keycloak.stop();
     }
   });
+});
+
+describe("CONTRIBUTING's Debugging locally: the quick start under act by hand", () => {
+  it('runs as written against the suite\'s Keycloak: every step succeeds, userinfo answers, no token is printed', async () => {
+    const contributing = readFileSync(join(ACTION_ROOT, 'CONTRIBUTING.md'), 'utf8');
+    const section = contributing.slice(contributing.indexOf('## Debugging locally'), contributing.indexOf('## Releasing'));
+    const block = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '').find((text) => text.includes('/bin/act push'));
+    expect(block).toBeDefined();
+    // Only the Keycloak's URL is the suite's; the realm test, alice and ceph-s3 are in its image.
+    const script = (block ?? '').replace(/^KC=.*$/m, `KC=${api.baseUrl}`);
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ACTION_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exitCode = await new Promise<number | null>((done) => child.on('close', done));
+    expect(exitCode, output.replace(/eyJ[\w.-]+/g, '<JWT>').slice(-3000)).toBe(0);
+    for (const line of ['⭐ Run Main ./', '✅  Success - Main ./', '✅  Success - Main Call an API', '✅  Success - Post ./', '🏁  Job succeeded']) expect(output).toContain(line);
+    expect(output).toContain('"preferred_username":"alice"');
+    expect(output).toContain('::set-output:: access-token=***');
+    expect(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/.test(output)).toBe(false);
+  }, 120_000);
 });
