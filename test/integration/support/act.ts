@@ -7,9 +7,9 @@
 // post steps included), act's exit code, and a last step the harness appends to each
 // job that writes `toJSON(steps)` (the steps' outputs) to a file, never to the log.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, normalize, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ACTION_ROOT } from '../../support/action-definition.js';
 import { NODE_24 } from '../../support/run-action.js';
@@ -62,11 +62,17 @@ export function docWorkflows(path: string): DocWorkflow[] {
     .map((match) => ({ where: `${path} line ${text.slice(0, match.index).split('\n').length + 1}`, text: match[1] ?? '' }));
 }
 
-/** The README and every document of docs/ it links to, directly. */
+/** The README and every document it links to, and those they link to: the Markdown files of this repository a reader can reach from the README. */
 export function linkedDocuments(): string[] {
-  const readme = readFileSync(join(ACTION_ROOT, 'README.md'), 'utf8');
-  const linked = [...readme.matchAll(/\]\((docs\/[\w.-]+\.md)(?:#[^)]*)?\)/g)].map((match) => match[1] ?? '');
-  return ['README.md', ...new Set(linked)];
+  const found = new Set(['README.md']);
+  for (const document of found) {
+    const text = readFileSync(join(ACTION_ROOT, document), 'utf8').replace(/^```[\s\S]*?^```$/gm, '');
+    for (const match of text.matchAll(/\]\(([^)#\s:]+\.md)(?:#[^)]*)?\)/g)) {
+      const target = normalize(join(dirname(document), match[1] ?? ''));
+      if (!target.startsWith('..') && existsSync(join(ACTION_ROOT, target))) found.add(target);
+    }
+  }
+  return [...found];
 }
 
 /** The one workflow of `path` whose text matches `pattern`: a test names what it runs by what it does, not by a copy. */
