@@ -69,8 +69,11 @@ export interface OutputLine {
 }
 
 /**
- * The commands the runner would carry out, in order. After `stop-commands`
- * nothing is a command until the token it named comes back as a command.
+ * The commands the runner would carry out, in order, each named in lower case: the
+ * runner knows its commands in any case (ActionCommandManager.cs: `_registeredCommands`
+ * and `_commandExtensions` are OrdinalIgnoreCase), so `::ADD-MASK::x` registers a mask.
+ * After `stop-commands` nothing is a command until the token it named comes back as a
+ * command.
  */
 export function parseWorkflowCommands(lines: OutputLine[]): WorkflowCommand[] {
   const registered = new Set<string>(REGISTERED_COMMANDS);
@@ -80,8 +83,8 @@ export function parseWorkflowCommands(lines: OutputLine[]): WorkflowCommand[] {
     const command = parseV2(text, registered) ?? parseLegacy(text, registered);
     if (command === undefined) continue;
     if (stopToken !== undefined) {
-      if (command.name.toLowerCase() === stopToken.toLowerCase()) {
-        registered.delete(stopToken);
+      if (command.name === stopToken.toLowerCase()) {
+        registered.delete(stopToken.toLowerCase());
         stopToken = undefined;
       }
       continue;
@@ -89,7 +92,7 @@ export function parseWorkflowCommands(lines: OutputLine[]): WorkflowCommand[] {
     commands.push({ ...command, stream, line: text });
     if (command.name === 'stop-commands' && command.data !== '') {
       stopToken = command.data;
-      registered.add(stopToken);
+      registered.add(stopToken.toLowerCase());
     }
   }
   return commands;
@@ -104,7 +107,7 @@ function parseV2(line: string, registered: Set<string>): Parsed | undefined {
   if (end < 0) return undefined;
   const info = message.slice(2, end);
   const space = info.indexOf(' ');
-  const name = space < 0 ? info : info.slice(0, space);
+  const name = (space < 0 ? info : info.slice(0, space)).toLowerCase();
   if (!registered.has(name)) return undefined;
   const properties: Record<string, string> = {};
   if (space > 0) {
@@ -123,7 +126,7 @@ function parseLegacy(line: string, registered: Set<string>): Parsed | undefined 
   if (bracket < 0) return undefined;
   const info = line.slice(prefix + 3, bracket);
   const space = info.indexOf(' ');
-  const name = space < 0 ? info : info.slice(0, space);
+  const name = (space < 0 ? info : info.slice(0, space)).toLowerCase();
   if (!registered.has(name)) return undefined;
   const legacy: [string, string][] = [['%3B', ';'], ['%0D', '\r'], ['%0A', '\n'], ['%5D', ']'], ['%25', '%']];
   const properties: Record<string, string> = {};
