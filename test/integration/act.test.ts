@@ -7,7 +7,7 @@
 // included), the effect on the servers, and act's whole output free of JWT-shaped
 // strings and of every 12-character piece of every secret that was issued or given.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -508,4 +508,64 @@ describe("CONTRIBUTING's Debugging locally: the quick start under act by hand", 
     expect(output).toContain('::set-output:: access-token=***');
     expect(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/.test(output)).toBe(false);
   }, 120_000);
+});
+
+describe('act against actions/runner: what it does not do as the runner does (the emulation probe under act)', () => {
+  // test/support/probe-action reports its environment and writes commands on request; these are
+  // the points where act v0.2.89 and actions/runner part (the runner's source named on each),
+  // pinned here so that an act upgrade that changes one is noticed. run-action.ts follows the runner.
+  it('inputs, GITHUB_ACTION_PATH, workflow commands, file commands, post steps', async () => {
+    const probeRepository = repositoryCopy();
+    cpSync(join(ACTION_ROOT, 'test/support/probe-action'), probeRepository, { recursive: true });
+    const workflow = prepareWorkflow(`name: probe
+on: push
+permissions:
+  id-token: write
+jobs:
+  probe:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: files
+        uses: ./
+        with: { main: file-commands, NO-DEFAULT: given, undeclared: x }
+      - id: commands
+        uses: ./
+        with: { main: commands }
+      - id: shell
+        run: |
+          printf 'crlf=a\\r\\n' >> "$GITHUB_OUTPUT"
+          echo "::warning::at the start"
+      - id: failing
+        uses: ./
+        continue-on-error: true
+        with: { main: fail }
+`);
+    const run = await runAct(workflow, { event: 'push', repository: probeRepository });
+    expect(run.exitCode, logOf(run)).toBe(0);
+    const reports = run.events.filter((event) => event.msg?.startsWith('REPORT ')).map((event) => ({ step: event.stepID?.[0], stage: event.stage, ...(JSON.parse(event.msg?.slice(7) ?? '{}') as { env: Record<string, string> }) }));
+    const files = reports.find((report) => report.step === 'files' && report.stage === 'Main');
+    // Inputs are matched in any case, as on the runner (ActionRunner.cs: validInputs OrdinalIgnoreCase)...
+    expect(files?.env['INPUT_NO-DEFAULT']).toBe('given');
+    // ...and an undeclared one is passed on, but without the runner's "Unexpected input(s) 'undeclared'" warning (ActionRunner.cs 221-236).
+    expect(files?.env.INPUT_UNDECLARED).toBe('x');
+    expect(run.events.some((event) => event.command === 'warning' && event.stepID?.[0] === 'files')).toBe(false);
+    // GITHUB_ACTION_PATH: empty under act; the runner sets it for composite actions only (CompositeActionHandler.cs 160).
+    expect(files?.env.GITHUB_ACTION_PATH).toBe('');
+    // No OIDC variables whatever the permissions: act knows no `permissions` (the runner: NodeScriptActionHandler.cs 66-69).
+    expect(files?.env.ACTIONS_ID_TOKEN_REQUEST_URL).toBeUndefined();
+    // Workflow commands: act wants them at the very start of a line; the runner trims leading
+    // white space (ActionCommand.cs 62) and finds ##[ anywhere in a line (ActionCommand.cs 132).
+    const echoed = run.events.filter((event) => event.stepID?.[0] === 'commands' && event.raw_output).map((event) => event.msg?.trim());
+    expect(echoed).toContain('::add-mask::on-stderr');
+    expect(echoed).toContain('text before ##[warning]a legacy command anywhere in a line');
+    // `notice` is a command the runner knows (ActionCommandManager.cs 641), act does not.
+    expect(run.events.find((event) => event.stepID?.[0] === 'commands' && event.command === 'notice')?.msg).toContain('❓');
+    expect(run.events.some((event) => event.command === 'warning' && event.stepID?.[0] === 'shell')).toBe(true);
+    // File commands: act drops a CR before LF; the runner on Linux keeps it (FileCommandManager.cs ReadLine, CRLF only #if OS_WINDOWS).
+    expect(run.contexts[0]?.steps.shell?.outputs.crlf).toBe('a');
+    // Post steps: after a failed main step too, in reverse order, with the saved state (as the runner: post-if always()).
+    expect(stepResults(run, 'probe').filter((line) => line.startsWith('Post'))).toEqual(['Post failing: success', 'Post commands: success', 'Post files: success']);
+    expect(reports.filter((report) => report.stage === 'Post').every((report) => report.env.STATE_phase === 'main-done')).toBe(true);
+  });
 });
