@@ -5,8 +5,8 @@
 #                and GOMODCACHE in that folder (the Go module proxy only);
 #   venv/        awscli and boto3 from PyPI (pip), for the S3 steps of the docs'
 #                workflows, which act runs on this machine;
-# and GitHub's CLI `gh` (Debian's package, as GitHub-hosted runners have it), for the
-# nightly check's issue step.
+# and GitHub's CLI `gh` and `jq` (Debian's packages; GitHub-hosted runners have both), for
+# the nightly check's issue step and ci.yml's action job.
 # Prints the path of the folder on stdout. Fails loudly when Go or Python is missing:
 # the suite never skips the act tests (like a missing Docker, a missing act fails).
 # Called by .ci/run (in the background) and by the integration suite's set-up.
@@ -51,14 +51,16 @@ if ! "$CACHE/venv/bin/python" -c "import boto3, awscli; assert boto3.__version__
   log "installed"
 fi
 
-if ! command -v gh >/dev/null 2>&1; then
-  log "installing gh (apt-get)"
+missing=()
+for tool in gh jq; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]} (apt-get)"
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   APT_LOG=$(mktemp)
-  if ! { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gh || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gh; }; } >"$APT_LOG" 2>&1; then
+  if ! { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; }; } >"$APT_LOG" 2>&1; then
     cat "$APT_LOG" >&2; rm -f "$APT_LOG"
-    echo "act-tools: installing gh failed: the nightly check's issue step cannot run" >&2
+    echo "act-tools: installing ${missing[*]} failed: the workflows' steps that run them cannot run" >&2
     exit 1
   fi
   rm -f "$APT_LOG"
