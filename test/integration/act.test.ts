@@ -310,6 +310,19 @@ describe('README: the one-API-call workflow under act', () => {
   });
 });
 
+describe("the leak check on act's output", () => {
+  it('sees a token cut short, which no mask matches: the quick start with a step that prints 20 characters of it', async () => {
+    const tokens = await ciBot(REALMS.test);
+    const run = await runCase(CASES.quickStart, {
+      secrets: { KEYCLOAK_REFRESH_TOKEN: tokens.refresh_token },
+      // A later step as a careless user writes it: the runner masks whole values only.
+      edit: (text) => `${text.trimEnd()}\n      - env:\n          TOKEN: \${{ steps.keycloak.outputs.access-token }}\n        run: 'echo "\${TOKEN:40:20}"'\n`,
+    });
+    expect(run.exitCode, logOf(run)).toBe(0);
+    expect(leaksIn(run, run.secrets)).toEqual([expect.stringMatching(/^a 12-character piece of secret #\d+/)]);
+  });
+});
+
 describe('docs/first-refresh-token.md: the re-login fallback under act', () => {
   it('a dead stored token: logs in with the password secret, the API takes the new token', async () => {
     // An online session's token (offline sessions survive a logout), then the session ended.
