@@ -2,6 +2,7 @@
 // starts the servers every test file shares: Keycloak and Ceph RGW, side by side.
 // Nothing here skips: without an engine or an image the suite fails, loudly.
 import type { TestProject } from 'vitest/node';
+import { actTools } from './support/act.js';
 import type { CephAddress, StartedCeph } from './support/ceph-container.js';
 import { startCeph } from './support/ceph-container.js';
 import { prepareTestEnvironment } from './support/environment.js';
@@ -20,7 +21,9 @@ let ceph: StartedCeph | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const started = Date.now();
-  await prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true });
+  // act (test/integration/act.test.ts) builds beside the images when missing; it fails the
+  // suite, like a missing engine, when it cannot be built.
+  await Promise.all([prepareTestEnvironment({ keycloakVersions: [DEFAULT_VERSION, COMPAT_VERSION], ceph: true }), actTools()]);
   console.log(`Engine and images ready in ${seconds(Date.now() - started)}`);
   const [keycloakStart, cephStart] = await Promise.allSettled([startKeycloak(), startCeph()]);
   if (keycloakStart.status === 'fulfilled') keycloak = keycloakStart.value;
