@@ -19,7 +19,7 @@ describe('workflow commands', () => {
     // The resuming line is listed too: the runner processes it (as the resume, not as a command of its own).
     expect(commands('::stop-commands::Resume-Me', '::add-mask::while-stopped', '::RESUME-ME::', '::add-mask::after')).toEqual([
       { name: 'stop-commands', data: 'Resume-Me' },
-      { name: 'resume-me', data: '' },
+      { name: 'RESUME-ME', data: '' },
       { name: 'add-mask', data: 'after' },
     ]);
   });
