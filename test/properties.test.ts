@@ -81,7 +81,7 @@ describe('properties', () => {
   });
 
   it('parseInputs accepts or names the bad input', () => {
-    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity', 'fallback', 'username', 'password', 'oidc-audience', 'rotation', 'role-arn', 'sts-endpoint', 'role-session-name', 'role-duration-seconds', 's3-endpoint'];
+    const names = ['keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'refresh-token', 'scope', 'timeout-seconds', 'export-env', 'token-file', 'retries', 'retry-after-send', 'mode', 'check-method', 'min-validity', 'warn-validity', 'fallback', 'username', 'password', 'oidc-audience', 'rotation', 'role-arn', 'sts-endpoint', 'role-session-name', 'role-duration-seconds', 's3-endpoint', 'revoke-on-post'];
     const inputs = fc.record(Object.fromEntries(names.map((name) => [name, fc.oneof(fc.string(), fc.webUrl(), fc.constantFrom('true', 'basic', 'github-oidc', 'on', 'arn:aws:iam:::role/x', '900', '15', 'check', 'introspect', '7d', 'password', 'client-credentials'))])));
     fc.assert(
       fc.property(inputs, (values) => {

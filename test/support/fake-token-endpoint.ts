@@ -16,12 +16,20 @@ export type Responder = (request: RecordedRequest, response: ServerResponse) => 
 export interface FakeEndpoint {
   baseUrl: string;
   requests: RecordedRequest[];
+  /**
+   * The post step's RFC 7009 revocations (revoke-on-post), answered 200 as Keycloak does
+   * and kept apart from `requests`, unless `revocationsToo` hands them to the responder.
+   */
+  revocations: RecordedRequest[];
+  revocationsToo(on: boolean): void;
   respondWith(responder: Responder): void;
   close(): Promise<void>;
 }
 
 export async function startFakeEndpoint(): Promise<FakeEndpoint> {
   const requests: RecordedRequest[] = [];
+  const revocations: RecordedRequest[] = [];
+  let answerRevocations = true;
   let responder: Responder = (_, response) => json(response, 500, { error: 'no responder set' });
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,6 +41,11 @@ export async function startFakeEndpoint(): Promise<FakeEndpoint> {
         headers: req.headers,
         form: new URLSearchParams(Buffer.concat(chunks).toString()),
       };
+      if (answerRevocations && recorded.url.endsWith('/protocol/openid-connect/revoke')) {
+        revocations.push(recorded);
+        res.writeHead(200).end();
+        return;
+      }
       requests.push(recorded);
       responder(recorded, res);
     });
@@ -40,6 +53,8 @@ export async function startFakeEndpoint(): Promise<FakeEndpoint> {
   return {
     baseUrl: await listenOnLoopback(server),
     requests,
+    revocations,
+    revocationsToo: (on) => (answerRevocations = !on),
     respondWith: (next) => (responder = next),
     close: () => closeServer(server),
   };
