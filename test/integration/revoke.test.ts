@@ -16,7 +16,9 @@ import type { KeycloakApi, Login } from './support/keycloak-api.js';
 import { ADMIN, KeycloakApi as Api, TEST_PASSWORD_POLICY, userRepresentation } from './support/keycloak-api.js';
 import type { RunningKeycloak } from './support/keycloak-container.js';
 import { COMPAT_VERSION, DEFAULT_VERSION, startKeycloak } from './support/keycloak-container.js';
-import { runScenario } from './support/scenario.js';
+import { runJobScenario, runScenario as runAnyScenario } from './support/scenario.js';
+import type { FakeGitHubOidc } from './support/fake-github-oidc.js';
+import { federatedRealm, firstLoginByPassword, pipelineLogin, startFakeGitHubOidc } from './support/fake-github-oidc.js';
 import { sharedKeycloakApi } from './support/shared-servers.js';
 
 const REALM = 'revoke';
@@ -103,6 +105,8 @@ async function refreshes(api: KeycloakApi, realmName: string, clientId: string, 
 }
 
 const login = (username: string, clientId = 'pipeline', realmName = REALM): Login => ({ realm: realmName, clientId, clientSecret: SECRET, username, password: `${username}-password-1`, scope: 'openid offline_access' });
+/** runScenario with the action's default, which the suite's other scenarios turn off. */
+const runScenario: typeof runAnyScenario = (api, who, tokens, inputs = {}, options = {}) => runAnyScenario(api, who, tokens, { 'revoke-on-post': 'true', ...inputs }, options);
 const postWarnings = (run: ActionRun) => run.post.commands.filter((command) => command.name === 'warning').map((command) => command.data);
 
 describe.each([
@@ -112,19 +116,40 @@ describe.each([
   let keycloak: RunningKeycloak | undefined;
   let api: KeycloakApi;
   let github: FakeGitHubApi;
+  let oidc: FakeGitHubOidc;
+  const FEDERATED = 'revoke-github-oidc';
   beforeAll(async () => {
     if (ownServer) keycloak = await startKeycloak({ version });
     api = keycloak?.api ?? sharedKeycloakApi();
-    github = await startFakeGitHubApi();
-    for (const name of [REALM, ROTATING]) {
-      await api.deleteRealm(name).catch(() => undefined);
-      await api.createRealm(realm(name, name === ROTATING));
-    }
+    [github, oidc] = await Promise.all([startFakeGitHubApi(), startFakeGitHubOidc()]);
+    for (const name of [REALM, ROTATING, FEDERATED]) await api.deleteRealm(name).catch(() => undefined);
+    for (const name of [REALM, ROTATING]) await api.createRealm(realm(name, name === ROTATING));
+    await api.createRealm(federatedRealm(FEDERATED, oidc));
   });
   afterAll(async () => {
     await github?.close();
+    await oidc?.close();
     if (keycloak) await keycloak.stop();
-    else for (const name of [REALM, ROTATING]) await api.deleteRealm(name).catch(() => undefined);
+    else for (const name of [REALM, ROTATING, FEDERATED]) await api.deleteRealm(name).catch(() => undefined);
+  });
+
+  it('client-auth: github-oidc: revoked with a new GitHub OIDC assertion, never printed in the post step', async () => {
+    const pipeline = pipelineLogin(FEDERATED);
+    const stored = await firstLoginByPassword(api, oidc, pipeline);
+    const beforeRun = oidc.handedOut.length;
+    let afterMain = 0;
+    // betweenSteps makes runJobScenario hold the post step's OIDC tokens as never seen: nothing may print them.
+    const run = await runJobScenario(api, oidc, pipeline, stored, { 'revoke-on-post': 'true' }, {}, {
+      betweenSteps: async () => {
+        afterMain = oidc.handedOut.length;
+      },
+    });
+    expect(run.exitCode, visibleLog(run)).toBe(0);
+    expect(run.post.exitCode, visibleLog(run)).toBe(0);
+    expect(afterMain).toBeGreaterThan(beforeRun);
+    expect(oidc.handedOut.length).toBe(afterMain + 1);
+    expect(postWarnings(run)).toEqual([]);
+    expect((await api.userinfoStatus(FEDERATED, run.outputs['access-token'] ?? '')).status).toBe(401);
   });
 
   it('access-token and audience-token: active during the job, inactive after it (access-token 401 at userinfo); the stored refresh token still refreshes', async () => {
