@@ -32,7 +32,15 @@ export function addToRevocationList(file: string, add: Partial<Revocation>): voi
 
 export function readRevocationList(file: string): Revocation {
   if (!existsSync(file)) return { accessTokens: [], logout: undefined };
-  const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<Revocation>;
+  let json: Partial<Revocation>;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as Partial<Revocation>;
+  } catch (error) {
+    // JSON.parse quotes a piece of what it could not read, which may be a token: not kept as the cause.
+    // eslint-disable-next-line preserve-caught-error -- the cause's message may hold a piece of a token
+    if (error instanceof SyntaxError) throw new Error(`${file} is not a revocation list this action wrote (not JSON)`);
+    throw error;
+  }
   const accessTokens = Array.isArray(json.accessTokens) ? json.accessTokens.filter((token): token is string => typeof token === 'string' && token !== '') : [];
   return { accessTokens, logout: typeof json.logout === 'string' && json.logout !== '' ? json.logout : undefined };
 }
