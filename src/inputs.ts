@@ -28,6 +28,8 @@ import { parsePublishInputs } from './publish-inputs.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { parseS3Role } from './s3/role-inputs.js';
 import type { KeepFreshInputs } from './token-command/keep-fresh-inputs.js';
+import type { RevokeInputs } from './keycloak/revoke-inputs.js';
+import { parseRevokeInputs } from './keycloak/revoke-inputs.js';
 import { parseKeepFreshInputs } from './token-command/keep-fresh-inputs.js';
 
 export const MODES = ['refresh', 'check'] as const;
@@ -52,6 +54,8 @@ export interface ActionInputs {
   keepFresh: KeepFreshInputs;
   /** The access token narrowed to these clients by token exchange, when asked (audience). */
   audience: AudienceInputs | undefined;
+  /** What the post step revokes (revoke-on-post). */
+  revocation: RevokeInputs;
 }
 
 export interface ParsedInputs {
@@ -82,6 +86,7 @@ export function parseInputs(read: InputReader): ParsedInputs {
     s3Role: parseS3Role(read, http),
     keepFresh: parseKeepFreshInputs(read),
     audience: parseAudienceInputs(read),
+    revocation: parseRevokeInputs(read),
   };
   for (const rule of CROSS_FEATURE_RULES) rule(inputs);
   return { inputs, warnings: http.warnings };

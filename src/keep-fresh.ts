@@ -46,11 +46,13 @@ export function startKeepFresh(outcome: RunOutcome): void {
  * The post step: ends the session under its lock (after a refresh under way),
  * stores the newest refresh token when it is newer than the secret's, and
  * deletes the state in any case. `secretTarget` is asked only when there is a
- * newer refresh token to store.
+ * newer refresh token to store. `onEnded` gets the ended session (what its
+ * revocation needs) before the store, which may fail.
  */
-export async function endKeepFresh(stateDir: string, secretTarget: () => SecretTarget | undefined): Promise<void> {
+export async function endKeepFresh(stateDir: string, secretTarget: () => SecretTarget | undefined, onEnded: (ended: EndedSession) => void = () => undefined): Promise<void> {
   try {
     const ended = await endSession(stateDir, { sleep, now: Date.now });
+    if (ended !== undefined) onEnded(ended);
     log.info('Ended the keep-fresh session: keycloak-token now says so, and the background refresher has stopped.');
     if (ended?.unansweredRefresh && ended.rotation !== 'off') {
       log.warning('A keycloak-token refresh sent the refresh token and never stored an answer (it was killed, or the answer was lost): with rotation, the newest refresh token may be used up. If the next run is refused, log in again and store a new one.');

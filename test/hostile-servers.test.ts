@@ -117,6 +117,11 @@ const MODES: Record<string, Mode> = {
   'github-oidc, answered': { scenario: 'tokens', inputs: { 'client-auth': 'github-oidc', 'refresh-token': '' } },
   'audience exchange, answered': { scenario: 'tokens', inputs: { audience: 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' } },
   'audience exchange, refused': { scenario: 'exchange-refused', inputs: { audience: 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' } },
+  'post step revocation, refused': {
+    scenario: 'revoke-refused',
+    inputs: { audience: 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' },
+    expectClean: ({ run }) => expect(run.post.commands.filter((command) => command.name === 'warning')).toHaveLength(1),
+  },
   'fallback: password': { scenario: 'fallback', inputs: { fallback: 'password', username: 'ci-user', password: 'Passw0rd-9c1e-hostile' } },
   'fallback: client-credentials': { scenario: 'fallback', inputs: { fallback: 'client-credentials', 'client-secret': 'client-secret-7f3a9c2e' } },
   'keycloak-token and aws-credentials, answered': {

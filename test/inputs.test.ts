@@ -39,6 +39,7 @@ const parsedAsInputText: Record<string, (inputs: ActionInputs) => string> = {
   'token-file': (inputs) => String(inputs.publishing.tokenFile),
   'allow-insecure-http': (inputs) => String(inputs.allowInsecureHttp),
   'keep-fresh': (inputs) => String(inputs.keepFresh.keepFresh),
+  'revoke-on-post': (inputs) => String(inputs.revocation.revokeOnPost),
   'audience-only': (inputs) => String(inputs.audience?.only ?? false),
 };
 
@@ -79,6 +80,7 @@ describe('parseInputs', () => {
     ['token-file', { 'token-file': 'true' }],
     ['export-env', { 'export-env': 'true' }],
     ['update-secret and github-token', { 'update-secret': 'KC_REFRESH', 'github-token': 'ghp' }],
+    ['revoke-on-post false', { 'revoke-on-post': 'false' }],
   ])('parses %s with the required inputs and every action.yml default', (_, inputs) => {
     expect(() => asRunnerPasses({ ...valid, ...inputs })).not.toThrow();
   });
@@ -224,6 +226,7 @@ describe('parseInputs', () => {
     ['retries', { retries: '1.5' }, 'whole number from 0 to 10'],
     ['retry-after-send', { 'retry-after-send': 'maybe' }, "must be 'true' or 'false'"],
     ['token-file', { 'token-file': '1' }, "must be 'true' or 'false'"],
+    ['revoke-on-post', { 'revoke-on-post': 'off' }, "must be 'true' or 'false'"],
   ])('rejects a bad %s (%j)', (input, overrides, problem) => {
     let error: unknown;
     try {

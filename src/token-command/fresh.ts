@@ -15,6 +15,7 @@ import { KeycloakError, isDeadToken } from '../keycloak/keycloak-error.js';
 import type { KeycloakDeps } from '../keycloak/keycloak-request.js';
 import { handedOut, narrowToAudience } from '../keycloak/narrow.js';
 import { obtainTokens } from '../keycloak/obtain-tokens.js';
+import { stillValid } from '../keycloak/revoke.js';
 import type { TokenResult } from '../keycloak/token-result.js';
 import { assumeRole } from '../s3/assume-role.js';
 import { StsError } from '../s3/sts-error.js';
@@ -178,11 +179,12 @@ async function refreshed(stateDir: string, session: Session, deps: FreshDeps, he
     // A client_credentials grant returns no refresh token: keep the (empty) one.
     refreshToken: obtained.refreshToken || session.refreshToken,
     ...(session.audience === undefined ? accessFields(obtained, requestedAt) : {}),
+    ...minted(session, obtained.accessToken, now()),
   };
   writeSession(stateDir, withNewRefreshToken);
   if (session.audience === undefined) return withNewRefreshToken;
   const narrowed = handedOut(obtained, await narrowToAudience(obtained.accessToken, session.audience, connection, deps.keycloak), session.audience);
-  const result = { ...withNewRefreshToken, ...accessFields(narrowed, requestedAt) };
+  const result = { ...withNewRefreshToken, ...accessFields(narrowed, requestedAt), ...minted(withNewRefreshToken, narrowed.accessToken, now()) };
   writeSession(stateDir, result);
   return result;
 }
@@ -200,6 +202,13 @@ function refreshBudgetMs(session: Session, heldLeftMs: number): number {
   // Nothing worth handing out: the refresh is all there is.
   if (rotation === 'on' || budget >= timeoutMs || budget < MIN_REFRESH_BUDGET_MS) return timeoutMs;
   return budget;
+}
+
+/** revoke-on-post: the new access token joins the ones for the post step; expired ones leave. */
+function minted(session: Session, accessToken: string, now: number): Pick<Session, 'mintedAccessTokens'> {
+  if (!session.revokeOnPost) return {};
+  const kept = (session.mintedAccessTokens ?? []).filter((token) => token !== accessToken && stillValid(token, now));
+  return { mintedAccessTokens: [...kept, accessToken] };
 }
 
 function accessFields(result: TokenResult, requestedAt: number): Pick<Session, 'accessToken' | 'accessExpiresAt' | 'accessLifetimeMs'> {

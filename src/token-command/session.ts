@@ -39,6 +39,14 @@ export interface Session {
   /** The token file the background refresher keeps fresh. */
   tokenFile: string | undefined;
   refresherPid: number | undefined;
+  /** revoke-on-post: keep every access token minted here for the post step to revoke. */
+  revokeOnPost?: boolean;
+  /**
+   * With revokeOnPost: each access token keycloak-token and the refresher minted (the
+   * full one and, with audience, the narrowed one), added under the lock as it comes;
+   * expired ones are dropped as new ones come.
+   */
+  mintedAccessTokens?: string[];
   /**
    * Written (atomically, like the rest) before a refresh token is sent, cleared with the
    * new one: found by the next lock holder, it says that a refresh did not store its

@@ -71,6 +71,8 @@ export function sessionFor(run: RunOutcome): Session {
         : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken, expiresAt: credentials.expiration?.getTime() ?? run.now },
     tokenFile: run.tokenFile,
     refresherPid: undefined,
+    revokeOnPost: inputs.revocation.revokeOnPost,
+    mintedAccessTokens: [],
   };
 }
 
@@ -130,6 +132,8 @@ export function setUpTokenCommand(session: Session, options: SetupOptions): Toke
 
 /** What the post step needs of an ended session: its newest refresh token, the stored one, and whether they rotate. */
 export type EndedSession = Pick<Session, 'refreshToken' | 'storedRefreshToken'> & {
+  /** The access tokens keycloak-token and the refresher minted (revoke-on-post). */
+  mintedAccessTokens: string[];
   rotation: Session['connection']['rotation'];
   /** A keycloak-token refresh sent the refresh token and stored no answer (killed, or the answer lost): refreshToken may be used up. */
   unansweredRefresh: boolean;
@@ -164,6 +168,7 @@ export async function endSession(stateDir: string, deps: LockDeps): Promise<Ende
     return {
       refreshToken: session.refreshToken,
       storedRefreshToken: session.storedRefreshToken,
+      mintedAccessTokens: session.mintedAccessTokens ?? [],
       rotation: session.connection.rotation,
       unansweredRefresh: session.pendingRefresh !== undefined,
     };

@@ -20,6 +20,12 @@ export interface FakeEndpoint {
   requests: RecordedRequest[];
   /** Every token and STS credential it answered with, in order, with when: the leak check's `issued`. */
   issued: Issued[];
+  /**
+   * The post step's RFC 7009 revocations (revoke-on-post), answered 200 as Keycloak does
+   * and kept apart from `requests`, unless `revocationsToo` hands them to the responder.
+   */
+  revocations: RecordedRequest[];
+  revocationsToo(on: boolean): void;
   respondWith(responder: Responder): void;
   close(): Promise<void>;
 }
@@ -27,6 +33,8 @@ export interface FakeEndpoint {
 export async function startFakeEndpoint(): Promise<FakeEndpoint> {
   const requests: RecordedRequest[] = [];
   const issued: Issued[] = [];
+  const revocations: RecordedRequest[] = [];
+  let answerRevocations = true;
   let responder: Responder = (_, response) => json(response, 500, { error: 'no responder set' });
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -38,6 +46,11 @@ export async function startFakeEndpoint(): Promise<FakeEndpoint> {
         headers: req.headers,
         form: new URLSearchParams(Buffer.concat(chunks).toString()),
       };
+      if (answerRevocations && recorded.url.endsWith('/protocol/openid-connect/revoke')) {
+        revocations.push(recorded);
+        res.writeHead(200).end();
+        return;
+      }
       requests.push(recorded);
       recordIssued(res, issued);
       responder(recorded, res);
@@ -47,6 +60,8 @@ export async function startFakeEndpoint(): Promise<FakeEndpoint> {
     baseUrl: await listenOnLoopback(server),
     requests,
     issued,
+    revocations,
+    revocationsToo: (on) => (answerRevocations = !on),
     respondWith: (next) => (responder = next),
     close: () => closeServer(server),
   };

@@ -4,7 +4,7 @@
 import { BaseSequencer } from 'vitest/node';
 import type { TestSpecification } from 'vitest/node';
 
-const FIRST = ['act.test.ts', 'keep-fresh.test.ts', 'audience.test.ts', 'servers.test.ts', 's3.test.ts', 'tls-and-proxy.test.ts', 'parallel.test.ts', 'faults.test.ts', 'ceph.test.ts'];
+const FIRST = ['act.test.ts', 'keep-fresh.test.ts', 'audience.test.ts', 'revoke.test.ts', 'servers.test.ts', 's3.test.ts', 'tls-and-proxy.test.ts', 'parallel.test.ts', 'faults.test.ts', 'ceph.test.ts'];
 
 function rank(file: TestSpecification): number {
   const index = FIRST.findIndex((name) => file.moduleId.endsWith(`/integration/${name}`));

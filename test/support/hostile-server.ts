@@ -40,8 +40,9 @@ export const HOSTILE_PIECES = [
  * exchange-refused: Keycloak refuses only the token exchange (audience);
  * sts-refused: RGW refuses; github-refused: GitHub refuses the public key;
  * runner-refused: the runner's OIDC endpoint refuses.
+ * revoke-refused: tokens are answered, the post step's revocations refused with the text.
  */
-export type HostileScenario = 'tokens' | 'refused' | 'redirect' | 'fallback' | 'exchange-refused' | 'sts-refused' | 'github-refused' | 'runner-refused';
+export type HostileScenario = 'tokens' | 'refused' | 'redirect' | 'fallback' | 'exchange-refused' | 'sts-refused' | 'github-refused' | 'runner-refused' | 'revoke-refused';
 
 export interface HostileOptions {
   /** The text raw inside every token (access, refresh, id, the runner's OIDC token), besides the other fields. */
@@ -88,6 +89,7 @@ export async function startHostileServer(): Promise<HostileServer> {
         return scenario === 'runner-refused' ? plain(res, 500, text) : json(res, 200, { value: token(fakeJwt({ sub: 'repo:acme/pipeline:ref:refs/heads/main' }, 'oidc')) });
       }
       if (path.endsWith('/protocol/openid-connect/certs')) return json(res, 200, { keys: [{ kid: 'enc', alg: text, use: text }, { kid: 'sig' }] });
+      if (path.endsWith('/protocol/openid-connect/revoke') && scenario === 'revoke-refused') return json(res, 400, { error: text, error_description: text });
       if (path.endsWith('/introspect')) return json(res, 200, { active: true, typ: text, exp: 4_000_000_000, azp: text, iss: text, scope: text });
       if (form.get('Action') === 'AssumeRoleWithWebIdentity') return sts(res, scenario, text, options);
       if (path.endsWith('/secrets/public-key')) {

@@ -64,6 +64,9 @@ export async function runScenario(
       'client-id': login.clientId,
       'client-secret': login.clientSecret ?? '',
       'refresh-token': tokens.refresh_token,
+      // Most scenarios prove their tokens work after the run (userinfo, a second run with the
+      // new refresh token): off unless a test asks for it (revoke.test.ts proves revocation).
+      'revoke-on-post': 'false',
       ...inputs,
     },
     // Step debug on: the leak check then covers every ::debug:: line as well.
