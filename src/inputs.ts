@@ -48,7 +48,7 @@ export interface ActionInputs {
   publishing: PublishInputs;
   /** Where a new refresh token is stored back, when asked. */
   updateSecret: SecretUpdate | undefined;
-  /** The role to assume at RGW's STS with the new access token, when asked (role-arn). */
+  /** The role to assume at RGW's STS with the new access token, when asked (role-to-assume). */
   s3Role: S3Role | undefined;
   /** The keycloak-token command and AWS profile for later steps. */
   keepFresh: KeepFreshInputs;
@@ -65,7 +65,7 @@ export interface ParsedInputs {
 }
 
 /** Inputs that carry secrets: masked before they are parsed. */
-export const SECRET_INPUTS = ['refresh-token', 'client-secret', 'password', 'github-token'] as const;
+export const SECRET_INPUTS = ['refresh-token', 'client-secret', 'password', 'update-secret-token'] as const;
 
 export function parseInputs(read: InputReader): ParsedInputs {
   // Every URL input obeys one switch for plain http://.
@@ -127,15 +127,15 @@ const CROSS_FEATURE_RULES: readonly ((inputs: ActionInputs) => void)[] = [
     }
   },
   function roleOnlyWhenRefreshing({ mode, s3Role }) {
-    if (s3Role !== undefined && mode !== 'refresh') throw new InputError('role-arn', 'only applies with mode: refresh');
+    if (s3Role !== undefined && mode !== 'refresh') throw new InputError('role-to-assume', 'only applies with mode: refresh');
   },
   function audienceOnlyWhenRefreshing({ mode, audience }) {
-    if (audience !== undefined && mode !== 'refresh') throw new InputError('audience', 'only applies with mode: refresh');
+    if (audience !== undefined && mode !== 'refresh') throw new InputError('exchange-audience', 'only applies with mode: refresh');
   },
   // Keycloak refuses public clients a token exchange.
   function audienceNeedsAConfidentialClient({ audience, client }) {
     if (audience !== undefined && !isConfidential(client)) {
-      throw new InputError('audience', 'needs a confidential client (client-secret, or client-auth: github-oidc): Keycloak refuses public clients a token exchange');
+      throw new InputError('exchange-audience', 'needs a confidential client (client-secret, or client-auth: github-oidc): Keycloak refuses public clients a token exchange');
     }
   },
   function keepFreshOnlyWhenRefreshing({ mode, keepFresh }) {
@@ -143,7 +143,7 @@ const CROSS_FEATURE_RULES: readonly ((inputs: ActionInputs) => void)[] = [
   },
   function awsProfileNeedsARole({ keepFresh, s3Role }) {
     if (keepFresh.awsProfile !== undefined && s3Role === undefined) {
-      throw new InputError('aws-profile', 'is only used with role-arn: the profile gets its credentials from RGW\'s STS');
+      throw new InputError('aws-profile', 'is only used with role-to-assume: the profile gets its credentials from RGW\'s STS');
     }
   },
 ];

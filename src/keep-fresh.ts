@@ -73,7 +73,7 @@ export async function endKeepFresh(stateDir: string, secretTarget: () => SecretT
 function postConsequence(ended: EndedSession, target: SecretTarget): string {
   const held =
     ended.rotation === 'on'
-      ? `The secret still holds a refresh token that Keycloak has rotated away from (rotation: on), so the next run that uses it fails`
+      ? `The secret still holds a refresh token that Keycloak has rotated away from (revoke-refresh-token: true), so the next run that uses it fails`
       : `The secret still holds an older refresh token: it keeps working unless the realm revokes used refresh tokens, and then the next run that uses it fails`;
   return `${held}; the newest one ended with the session and was never printed. For a new refresh token, log in again and store it in secret ${target.name} (a run with fallback logs in and, with update-secret, stores it).`;
 }

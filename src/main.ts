@@ -127,7 +127,7 @@ function revocationKeeper(inputs: ActionInputs): (add: Partial<Revocation>) => v
 
 /** A failed exchange must not cost a rotated refresh token: it is published, and stored, before the step fails. */
 async function narrowOrFail(result: TokenResult, sentRefreshToken: string, audience: AudienceInputs, connection: KeycloakConnection, deps: KeycloakDeps, target: SecretTarget | undefined): Promise<TokenResult> {
-  // Masked even when audience-only keeps it from every output.
+  // Masked even when exchange-only keeps it from every output.
   mask([result.accessToken]);
   try {
     return await narrowToAudience(result.accessToken, audience, connection, deps);

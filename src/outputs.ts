@@ -62,9 +62,9 @@ export function summaryRows(inputs: ActionInputs, result: TokenResult): [string,
   ];
 }
 
-/** audience: the narrowed token (masked before) and its expiry. */
+/** exchange-audience: the narrowed token (masked before) and its expiry. */
 export function audienceOutputs(narrowed: TokenResult): Record<string, string> {
-  return { 'audience-token': narrowed.accessToken, 'audience-token-expires-at': isoOrEmpty(narrowed.expiresAt) };
+  return { 'exchanged-token': narrowed.accessToken, 'exchanged-token-expires-at': isoOrEmpty(narrowed.expiresAt) };
 }
 
 export function audienceSummaryRows(narrowed: TokenResult | undefined): [string, string][] {
@@ -154,19 +154,19 @@ export function checkSummaryRows(inputs: ActionInputs, result: CheckResult, verd
 /**
  * Keycloak returns a new refresh token on every refresh, rotation on or off,
  * so a new token alone is no reason to warn. The stored one is used up only
- * when the realm revokes used tokens (rotation: on), and then the user must
+ * when the realm revokes used tokens (revoke-refresh-token: true), and then the user must
  * act unless update-secret stores the new one.
  */
 export function rotationNotice(rotation: Rotation, updateSecret: SecretUpdate | undefined): { mustAct: boolean; message: string } {
   if (rotation === 'off') {
-    return { mustAct: false, message: 'Keycloak issued a new refresh token, as it does on every refresh; with rotation: off the stored one keeps working.' };
+    return { mustAct: false, message: 'Keycloak issued a new refresh token, as it does on every refresh; with revoke-refresh-token: false the stored one keeps working.' };
   }
   if (updateSecret !== undefined) {
-    return { mustAct: false, message: `Keycloak issued a new refresh token and used up the stored one (rotation: on); update-secret stores the new one in ${updateSecret.name}.` };
+    return { mustAct: false, message: `Keycloak issued a new refresh token and used up the stored one (revoke-refresh-token: true); update-secret stores the new one in ${updateSecret.name}.` };
   }
   return {
     mustAct: true,
-    message: 'The realm revokes used refresh tokens (rotation: on), so the stored refresh-token secret is now used up: store the refresh-token output before the next run, e.g. with update-secret.',
+    message: 'The realm revokes used refresh tokens (revoke-refresh-token: true), so the stored refresh-token secret is now used up: store the refresh-token output before the next run, e.g. with update-secret.',
   };
 }
 

@@ -34,7 +34,7 @@ export const STATE_KEEP_FRESH = 'keep-fresh';
 export async function publish(inputs: ActionInputs, result: TokenResult, narrowed?: TokenResult): Promise<string | undefined> {
   const tokenFile = publishTokens(inputs, result);
   if (narrowed !== undefined) {
-    // Every token of the exchange's answer, even one the action does not use; with audience-only
+    // Every token of the exchange's answer, even one the action does not use; with exchange-only
     // its access token is the one publishTokens masked already.
     const masked = secretValues(result);
     mask(secretValues(narrowed).filter((value) => !masked.includes(value)));
@@ -50,7 +50,7 @@ export function publishRefreshToken(result: TokenResult): void {
   core.setOutput('refresh-token', result.refreshToken);
 }
 
-/** keep-fresh: the command on PATH for later steps, and the AWS profile with role-arn. */
+/** keep-fresh: the command on PATH for later steps, and the AWS profile with role-to-assume. */
 export function publishTokenCommand(setup: TokenCommandSetup): void {
   core.saveState(STATE_KEEP_FRESH, setup.stateDir);
   core.addPath(dirname(setup.command));
@@ -75,7 +75,7 @@ export async function publishCheck(inputs: ActionInputs, result: CheckResult, ve
   else log.info(verdict.message);
 }
 
-/** role-arn: the temporary S3 credentials, masked before anything else. */
+/** role-to-assume: the temporary S3 credentials, masked before anything else. */
 export async function publishCredentials(inputs: ActionInputs, role: S3Role, sessionName: string, credentials: TemporaryCredentials): Promise<void> {
   mask(credentialSecrets(credentials));
   const outputs = credentialOutputs(credentials);

@@ -163,7 +163,7 @@ describe('every mode with only its required inputs and the action.yml defaults',
     ['fallback: password', { fallback: 'password', username: 'alice', password: 'alice-password-1' }],
     ['fallback: client-credentials', { fallback: 'client-credentials', 'client-secret': clientSecret }],
     ['client-auth: github-oidc', { 'client-auth': 'github-oidc' }, { ACTIONS_ID_TOKEN_REQUEST_URL: '/runner-token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token' }],
-    ['role-arn', { 'refresh-token': sentRefresh, 'role-arn': 'arn:aws:iam:::role/ci-writer', 'sts-endpoint': '' }],
+    ['role-to-assume', { 'refresh-token': sentRefresh, 'role-to-assume': 'arn:aws:iam:::role/ci-writer', 'sts-endpoint': '' }],
     ['token-file', { 'refresh-token': sentRefresh, 'token-file': 'true' }],
     ['export-env', { 'refresh-token': sentRefresh, 'export-env': 'true' }],
   ])('%s', async (_, modeInputs, env = {}) => {

@@ -98,8 +98,8 @@ interface Mode {
 const laterExitCodes = ({ later }: Played) => later.map(([, step]) => step.exitCode);
 const postLog = ({ run }: Played) => run.post.lines.map((line) => line.text).join('\n');
 
-const ROLE = { 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': '' };
-const STORE = { rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'github-token-5e8d1b7a' };
+const ROLE = { 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': '' };
+const STORE = { 'revoke-refresh-token': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'github-token-5e8d1b7a' };
 /** Tokens that live 1 s and credentials with a minute left: keycloak-token refreshes and assumes the role on every call. */
 const SHORT: HostileOptions = { expiresIn: 1, credentialsExpireIn: 60 };
 const BOTH = ['keycloak-token', 'keycloak-token aws-credentials'];
@@ -110,16 +110,16 @@ const MODES: Record<string, Mode> = {
   'refresh, redirected': { scenario: 'redirect', inputs: {} },
   'check by introspection': { scenario: 'tokens', inputs: { mode: 'check', 'client-secret': 'client-secret-7f3a9c2e', 'warn-validity': '1d' } },
   'check by refresh, refused': { scenario: 'refused', inputs: { mode: 'check' } },
-  'role-arn, answered': { scenario: 'tokens', inputs: ROLE },
-  'role-arn, refused': { scenario: 'sts-refused', inputs: ROLE },
+  'role-to-assume, answered': { scenario: 'tokens', inputs: ROLE },
+  'role-to-assume, refused': { scenario: 'sts-refused', inputs: ROLE },
   'update-secret, GitHub refuses': { scenario: 'github-refused', inputs: STORE },
   'github-oidc, the runner refuses': { scenario: 'runner-refused', inputs: { 'client-auth': 'github-oidc', 'refresh-token': '' } },
   'github-oidc, answered': { scenario: 'tokens', inputs: { 'client-auth': 'github-oidc', 'refresh-token': '' } },
-  'audience exchange, answered': { scenario: 'tokens', inputs: { audience: 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' } },
-  'audience exchange, refused': { scenario: 'exchange-refused', inputs: { audience: 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' } },
+  'audience exchange, answered': { scenario: 'tokens', inputs: { 'exchange-audience': 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' } },
+  'audience exchange, refused': { scenario: 'exchange-refused', inputs: { 'exchange-audience': 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' } },
   'post step revocation, refused': {
     scenario: 'revoke-refused',
-    inputs: { audience: 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' },
+    inputs: { 'exchange-audience': 'ceph-s3', 'client-secret': 'client-secret-7f3a9c2e' },
     expectClean: ({ run }) => expect(run.post.commands.filter((command) => command.name === 'warning')).toHaveLength(1),
   },
   'fallback: password': { scenario: 'fallback', inputs: { fallback: 'password', username: 'ci-user', password: 'Passw0rd-9c1e-hostile' } },
@@ -216,7 +216,7 @@ async function runAgainst(mode: Mode, text: string, hostileInside = false): Prom
   // Whatever the hostile server handed out (tokens, STS keys, the runner's OIDC token) was masked before any
   // line showed it. Not with the text inside the tokens: the same text is in the (safe) error lines too.
   if (!hostileInside) {
-    const given = [mode.inputs['refresh-token'] ?? STORED, mode.inputs['client-secret'] ?? '', mode.inputs['github-token'] ?? ''].filter((s) => s !== '');
+    const given = [mode.inputs['refresh-token'] ?? STORED, mode.inputs['client-secret'] ?? '', mode.inputs['update-secret-token'] ?? ''].filter((s) => s !== '');
     expectNoLeaks(run, given, { issued: server.issued.slice(before), allowedInEnv: SECRET_OUTPUTS.map((name) => run.outputs[name] ?? '') });
   }
   return { run, later };

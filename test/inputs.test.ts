@@ -34,13 +34,13 @@ const parsedAsInputText: Record<string, (inputs: ActionInputs) => string> = {
   'timeout-seconds': (inputs) => String(inputs.connection.timeoutMs / 1000),
   retries: (inputs) => String(inputs.connection.retries),
   'retry-after-send': (inputs) => String(inputs.connection.retryAfterSend),
-  rotation: (inputs) => inputs.connection.rotation,
+  'revoke-refresh-token': (inputs) => String(inputs.connection.rotation === 'on'),
   'export-env': (inputs) => String(inputs.publishing.exportEnv),
   'token-file': (inputs) => String(inputs.publishing.tokenFile),
   'allow-insecure-http': (inputs) => String(inputs.allowInsecureHttp),
   'keep-fresh': (inputs) => String(inputs.keepFresh.keepFresh),
   'revoke-on-post': (inputs) => String(inputs.revocation.revokeOnPost),
-  'audience-only': (inputs) => String(inputs.audience?.only ?? false),
+  'exchange-only': (inputs) => String(inputs.audience?.only ?? false),
 };
 
 const describedDefault = (name: string) => action.inputs[name]?.description.match(/Default: ([^.]+)\./)?.[1];
@@ -57,7 +57,7 @@ describe('parseInputs', () => {
   });
 
   it("applies the defaults that action.yml's descriptions state for inputs that only apply with another", () => {
-    const { inputs } = asRunnerPasses({ ...valid, 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': 'https://rgw.example.com' });
+    const { inputs } = asRunnerPasses({ ...valid, 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': 'https://rgw.example.com' });
     expect(describedDefault('role-duration-seconds')).toBe('3600');
     expect(inputs.s3Role?.durationSeconds).toBe(Number(describedDefault('role-duration-seconds')));
     expect(describedDefault('s3-endpoint')).toBe('sts-endpoint');
@@ -76,10 +76,10 @@ describe('parseInputs', () => {
     ['fallback password', { fallback: 'password', username: 'ci-bot', password: 'pw', 'refresh-token': '' }],
     ['fallback client-credentials', { fallback: 'client-credentials', 'client-secret': 's', 'refresh-token': '' }],
     ['client-auth github-oidc', { 'client-auth': 'github-oidc', 'refresh-token': '' }],
-    ['role-arn and sts-endpoint', { 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': 'https://rgw.example.com' }],
+    ['role-to-assume and sts-endpoint', { 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': 'https://rgw.example.com' }],
     ['token-file', { 'token-file': 'true' }],
     ['export-env', { 'export-env': 'true' }],
-    ['update-secret and github-token', { 'update-secret': 'KC_REFRESH', 'github-token': 'ghp' }],
+    ['update-secret and update-secret-token', { 'update-secret': 'KC_REFRESH', 'update-secret-token': 'ghp' }],
     ['revoke-on-post false', { 'revoke-on-post': 'false' }],
   ])('parses %s with the required inputs and every action.yml default', (_, inputs) => {
     expect(() => asRunnerPasses({ ...valid, ...inputs })).not.toThrow();
@@ -123,7 +123,7 @@ describe('parseInputs', () => {
   });
 
   it('reads where to store a new refresh token', () => {
-    expect(parse({ 'update-secret': 'KC_REFRESH', 'github-token': 'ghp', 'secret-environment': 'prod' }).inputs.updateSecret).toEqual({
+    expect(parse({ 'update-secret': 'KC_REFRESH', 'update-secret-token': 'ghp', 'secret-environment': 'prod' }).inputs.updateSecret).toEqual({
       name: 'KC_REFRESH',
       environment: 'prod',
       githubToken: 'ghp',
@@ -145,7 +145,7 @@ describe('parseInputs', () => {
   });
 
   it('reads the role to assume at RGW, with its defaults', () => {
-    const { inputs, warnings } = parse({ 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'http://rgw.internal:7480/', 'allow-insecure-http': 'true' });
+    const { inputs, warnings } = parse({ 'role-to-assume': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': 'http://rgw.internal:7480/', 'allow-insecure-http': 'true' });
     expect(inputs.s3Role).toEqual({
       roleArn: 'arn:aws:iam:::role/S3Access',
       stsEndpoint: 'http://rgw.internal:7480',
@@ -154,7 +154,7 @@ describe('parseInputs', () => {
       s3Endpoint: 'http://rgw.internal:7480',
     });
     expect(warnings).toEqual([expect.stringContaining('sts-endpoint uses plain http:// to rgw.internal')]);
-    const custom = parse({ 'role-arn': 'arn:aws:iam::tenant:role/w', 'sts-endpoint': 'https://sts.x', 's3-endpoint': 'https://s3.x', 'role-session-name': 'ci@1', 'role-duration-seconds': '900' });
+    const custom = parse({ 'role-to-assume': 'arn:aws:iam::tenant:role/w', 'sts-endpoint': 'https://sts.x', 's3-endpoint': 'https://s3.x', 'role-session-name': 'ci@1', 'role-duration-seconds': '900' });
     expect(custom.inputs.s3Role).toMatchObject({ roleSessionName: 'ci@1', durationSeconds: 900, s3Endpoint: 'https://s3.x' });
   });
 
@@ -197,12 +197,12 @@ describe('parseInputs', () => {
     ['min-validity', { 'min-validity': '1h' }, 'only applies with mode: check'],
     ['min-validity', { mode: 'check', 'min-validity': 'a week' }, 'must be a duration'],
     ['warn-validity', { mode: 'check', 'min-validity': '7d', 'warn-validity': '1d' }, 'must be longer than min-validity'],
-    ['update-secret', { 'update-secret': 'MY-SECRET', 'github-token': 't' }, 'must be a secret name'],
-    ['update-secret', { 'update-secret': 'GITHUB_TOKEN', 'github-token': 't' }, 'not starting with a digit or GITHUB_'],
-    ['github-token', { 'update-secret': 'KC_REFRESH' }, 'is required with update-secret'],
-    ['github-token', { 'github-token': 't' }, 'is only used with update-secret'],
+    ['update-secret', { 'update-secret': 'MY-SECRET', 'update-secret-token': 't' }, 'must be a secret name'],
+    ['update-secret', { 'update-secret': 'GITHUB_TOKEN', 'update-secret-token': 't' }, 'not starting with a digit or GITHUB_'],
+    ['update-secret-token', { 'update-secret': 'KC_REFRESH' }, 'is required with update-secret'],
+    ['update-secret-token', { 'update-secret-token': 't' }, 'is only used with update-secret'],
     ['secret-environment', { 'secret-environment': 'prod' }, 'is only used with update-secret'],
-    ['update-secret', { mode: 'check', 'client-secret': 's', 'update-secret': 'KC', 'github-token': 't' }, 'nothing to store'],
+    ['update-secret', { mode: 'check', 'client-secret': 's', 'update-secret': 'KC', 'update-secret-token': 't' }, 'nothing to store'],
     ['fallback', { fallback: 'browser' }, "must be one of: 'none', 'password', 'client-credentials'"],
     ['username', { fallback: 'password', password: 'pw' }, 'is required with fallback: password'],
     ['password', { fallback: 'password', username: 'ci-bot' }, 'is required with fallback: password'],

@@ -76,11 +76,11 @@ describe('run (main step)', () => {
     await run();
     expect(warnings()).toEqual([]);
     rec().reset();
-    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': 'eyJ.old', rotation: 'on' });
+    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': 'eyJ.old', 'revoke-refresh-token': 'true' });
     await run();
-    expect(warnings()).toEqual([expect.stringMatching(/^The realm revokes used refresh tokens \(rotation: on\), so the stored refresh-token secret is now used up: .*update-secret/)]);
+    expect(warnings()).toEqual([expect.stringMatching(/^The realm revokes used refresh tokens \(revoke-refresh-token: true\), so the stored refresh-token secret is now used up: .*update-secret/)]);
     rec().reset();
-    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': newRefresh, rotation: 'on' });
+    Object.assign(rec().inputs, { 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'c', 'refresh-token': newRefresh, 'revoke-refresh-token': 'true' });
     await run();
     expect(warnings()).toEqual([]);
   });
@@ -232,10 +232,10 @@ describe('run with client-auth: github-oidc', () => {
   });
 });
 
-describe('run with role-arn: S3 credentials from RGW STS', () => {
+describe('run with role-to-assume: S3 credentials from RGW STS', () => {
   const sts = `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>TEMP-KEY-ID</AccessKeyId><SecretAccessKey>TEMP-SECRET</SecretAccessKey><SessionToken>TEMP-SESSION</SessionToken><Expiration>2026-11-27T13:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`;
   beforeEach(() => {
-    Object.assign(rec().inputs, { 'role-arn': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': `${endpoint.baseUrl}/sts`, 'export-env': 'true' });
+    Object.assign(rec().inputs, { 'role-to-assume': 'arn:aws:iam:::role/S3Access', 'sts-endpoint': `${endpoint.baseUrl}/sts`, 'export-env': 'true' });
     vi.stubEnv('GITHUB_REPOSITORY', 'acme/pipeline');
     vi.stubEnv('GITHUB_RUN_ID', '42');
     vi.stubEnv('AWS_REGION', '');

@@ -84,9 +84,9 @@ describe('properties', () => {
   it('parseInputs accepts or names the bad input, for every input of action.yml', () => {
     const names = [
       'mode', 'check-method', 'min-validity', 'warn-validity', 'keycloak-url', 'realm', 'client-id', 'client-secret', 'client-auth', 'oidc-audience',
-      'refresh-token', 'fallback', 'username', 'password', 'scope', 'timeout-seconds', 'retries', 'retry-after-send', 'rotation', 'update-secret',
-      'secret-environment', 'github-token', 'ca-certificate', 'allow-insecure-http', 'role-arn', 'sts-endpoint', 'role-session-name',
-      'role-duration-seconds', 's3-endpoint', 'audience', 'audience-scope', 'audience-only', 'keep-fresh', 'aws-profile', 'export-env', 'token-file', 'revoke-on-post',
+      'refresh-token', 'fallback', 'username', 'password', 'scope', 'timeout-seconds', 'retries', 'retry-after-send', 'revoke-refresh-token', 'update-secret',
+      'secret-environment', 'update-secret-token', 'ca-certificate', 'allow-insecure-http', 'role-to-assume', 'sts-endpoint', 'role-session-name',
+      'role-duration-seconds', 's3-endpoint', 'exchange-audience', 'exchange-scope', 'exchange-only', 'keep-fresh', 'aws-profile', 'export-env', 'token-file', 'revoke-on-post',
     ];
     // The list is action.yml's whole list: an input added there and not here fails this line.
     expect([...names].sort()).toEqual(Object.keys(ACTION.inputs).sort());

@@ -50,14 +50,14 @@ beforeEach(() => {
 
 const inputs = (extra: Record<string, string> = {}) => ({ 'keycloak-url': keycloak.baseUrl, realm: 'test', 'client-id': 'ci', 'client-secret': 'client-secret-value', 'refresh-token': stored, ...extra });
 const revoked = (hint: string) => keycloak.revocations.filter((r) => r.form.get('token_type_hint') === hint).map((r) => r.form.get('token'));
-const issuedAccessTokens = (run: ActionRun) => [run.outputs['access-token'], run.outputs['audience-token']].filter((t): t is string => !!t);
+const issuedAccessTokens = (run: ActionRun) => [run.outputs['access-token'], run.outputs['exchanged-token']].filter((t): t is string => !!t);
 const warnings = (run: ActionRun) => run.post.commands.filter((command) => command.name === 'warning').map((command) => command.data);
 const leftUnder = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('keycloak-revoke-'));
 
 describe('revoke-on-post', { timeout: 60_000 }, () => {
   it('revokes the access token and both tokens of audience, authenticated as the client; keeps nothing secret in the state, deletes its list', async () => {
     let listDuringJob = '';
-    const run = await runAction(inputs({ audience: 'api' }), {
+    const run = await runAction(inputs({ 'exchange-audience': 'api' }), {
       betweenSteps: async (main) => {
         listDuringJob = main.state.revoke ?? '';
       },
@@ -75,8 +75,8 @@ describe('revoke-on-post', { timeout: 60_000 }, () => {
     expectNoLeaks(run, [stored, 'client-secret-value', ...issuedAccessTokens(run), run.outputs['refresh-token'] ?? '']);
   });
 
-  it('with audience-only, revokes the full token that was never handed out as well', async () => {
-    const run = await runAction(inputs({ audience: 'api', 'audience-only': 'true' }));
+  it('with exchange-only, revokes the full token that was never handed out as well', async () => {
+    const run = await runAction(inputs({ 'exchange-audience': 'api', 'exchange-only': 'true' }));
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(revoked('access_token')).toHaveLength(2);
     expect(revoked('access_token')).toContain(run.outputs['access-token']);
@@ -121,7 +121,7 @@ describe('revoke-on-post', { timeout: 60_000 }, () => {
   });
 
   it('keeps a password login that update-secret stores', async () => {
-    const run = await runAction(inputs({ 'refresh-token': '', fallback: 'password', username: 'ci-bot', password: 'ci-bot-password', 'update-secret': 'KC_REFRESH', 'github-token': 'ghp_Writer7Token' }), {
+    const run = await runAction(inputs({ 'refresh-token': '', fallback: 'password', username: 'ci-bot', password: 'ci-bot-password', 'update-secret': 'KC_REFRESH', 'update-secret-token': 'ghp_Writer7Token' }), {
       env: { GITHUB_API_URL: github.url },
     });
     expect(run.exitCode, visibleLog(run)).toBe(0);
@@ -156,7 +156,7 @@ describe('revoke-on-post', { timeout: 60_000 }, () => {
     const front = await startSilentPeer(keycloak.baseUrl);
     try {
       let postStarted = 0;
-      const run = await runAction(inputs({ 'keycloak-url': front.url, 'timeout-seconds': '30', audience: 'api' }), {
+      const run = await runAction(inputs({ 'keycloak-url': front.url, 'timeout-seconds': '30', 'exchange-audience': 'api' }), {
         timeLimitMs: 40_000,
         betweenSteps: async () => {
           front.freeze();

@@ -104,7 +104,7 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
   it("RGW's STS: the main step gives up at timeout-seconds and ends", async () => {
     answerTokens();
     const frozen = await silentPeer();
-    const { run, ms } = await timed(runAction(inputs({ 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': frozen.url }), options()));
+    const { run, ms } = await timed(runAction(inputs({ 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': frozen.url }), options()));
     expectFailedWith(run, 'sts-timeout', /did not answer within 2 s/);
     expect(frozen.connections).toBe(1);
     expect(ms).toBeLessThan(2_000 + SLACK_MS);
@@ -118,7 +118,7 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
     sts.respondWith((_, res) => res.writeHead(403, { 'Content-Type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>no</Message></Error>'));
     try {
       // Without the post step's revocation, which would go through the same front.
-      const { run, ms } = await timed(runAction(inputs({ 'keycloak-url': front.url, 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': sts.baseUrl, 'revoke-on-post': 'false' }), options()));
+      const { run, ms } = await timed(runAction(inputs({ 'keycloak-url': front.url, 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': sts.baseUrl, 'revoke-on-post': 'false' }), options()));
       expectFailedWith(run, 'sts-refused', /JWKS .* could not be read from here/);
       // The token request, then the JWKS request that got no answer.
       expect(front.connections).toBe(2);
@@ -133,7 +133,7 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
     answerTokens();
     const frozen = await silentPeer();
     const { run, ms } = await timed(
-      runAction(inputs({ rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'github-token-value' }), options({ env: { GITHUB_API_URL: frozen.url } })),
+      runAction(inputs({ 'revoke-refresh-token': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'github-token-value' }), options({ env: { GITHUB_API_URL: frozen.url } })),
     );
     expectFailedWith(run, 'secret-update-failed', /did not answer|timed out|TIMEOUT/i);
     // The new refresh token is not lost with the step: it is an output.
@@ -196,7 +196,7 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
     const front = await silentPeer(sts.baseUrl);
     let later = { exitCode: null as number | null, stdout: '', stderr: '', ms: 0 };
     try {
-      const run = await runAction(inputs({ 'keep-fresh': 'true', 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': front.url, 'role-duration-seconds': '60' }), {
+      const run = await runAction(inputs({ 'keep-fresh': 'true', 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': front.url, 'role-duration-seconds': '60' }), {
         ...options(),
         betweenSteps: async (_, job) => {
           front.freeze();
@@ -224,7 +224,7 @@ describe('a peer that never answers and never closes', { timeout: 2 * HANG_MS + 
     const front = await silentPeer(github.url);
     let stateDir = '';
     let postStarted = 0;
-    const run = await runAction(inputs({ 'keep-fresh': 'true', rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'github-token-value' }), {
+    const run = await runAction(inputs({ 'keep-fresh': 'true', 'revoke-refresh-token': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'github-token-value' }), {
       ...options({ env: { GITHUB_API_URL: front.url } }),
       betweenSteps: async (main, job) => {
         stateDir = main.state['keep-fresh'] ?? '';

@@ -40,7 +40,7 @@ const inputs = (extra: Record<string, string>) => ({ 'keycloak-url': url, realm:
 describe('ca-certificate', () => {
   it('is trusted for Keycloak, not for the GitHub API that update-secret writes to', async () => {
     paths.length = 0;
-    const run = await runAction(inputs({ rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_Secret8Writer3Token' }), { env: { GITHUB_API_URL: url } });
+    const run = await runAction(inputs({ 'revoke-refresh-token': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'ghp_Secret8Writer3Token' }), { env: { GITHUB_API_URL: url } });
     expect(run.exitCode, visibleLog(run)).toBe(1);
     expect(run.outputs['refresh-token-rotated']).toBe('true');
     expect(run.outputs['failure-kind']).toBe('secret-update-failed');

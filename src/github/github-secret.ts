@@ -85,11 +85,11 @@ async function call(target: SecretTarget, send: SendRequest, request: Parameters
 function explainStatus(status: number, method: string): string {
   switch (status) {
     case 401:
-      return 'GitHub rejected github-token (401): it is invalid or expired.';
+      return 'GitHub rejected update-secret-token (401): it is invalid or expired.';
     case 403:
-      return "github-token may not write secrets (403). GITHUB_TOKEN never can: use a fine-grained token or GitHub App token with 'Secrets: read and write' on this repository (classic tokens: repo scope).";
+      return "update-secret-token may not write secrets (403). GITHUB_TOKEN never can: use a fine-grained token or GitHub App token with 'Secrets: read and write' on this repository (classic tokens: repo scope).";
     case 404:
-      return `GitHub answered 404 to ${method}: the repository or environment does not exist, or github-token cannot see it.`;
+      return `GitHub answered 404 to ${method}: the repository or environment does not exist, or update-secret-token cannot see it.`;
     default:
       return `GitHub answered HTTP ${status} to ${method}.`;
   }

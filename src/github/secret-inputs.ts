@@ -1,5 +1,5 @@
 // Where a new refresh token is stored back: update-secret, secret-environment
-// and github-token.
+// and update-secret-token.
 import type { InputReader } from '../input-values.js';
 import { InputError, optionalSingleLine } from '../input-values.js';
 import type { SecretTarget } from './github-secret.js';
@@ -12,10 +12,10 @@ export interface SecretUpdate {
 
 export function parseSecretUpdate(read: InputReader): SecretUpdate | undefined {
   const name = optionalSingleLine(read, 'update-secret');
-  const githubToken = optionalSingleLine(read, 'github-token');
+  const githubToken = optionalSingleLine(read, 'update-secret-token');
   const environment = optionalSingleLine(read, 'secret-environment');
   if (name === undefined) {
-    if (githubToken !== undefined) throw new InputError('github-token', 'is only used with update-secret');
+    if (githubToken !== undefined) throw new InputError('update-secret-token', 'is only used with update-secret');
     if (environment !== undefined) throw new InputError('secret-environment', 'is only used with update-secret');
     return undefined;
   }
@@ -23,7 +23,7 @@ export function parseSecretUpdate(read: InputReader): SecretUpdate | undefined {
     throw new InputError('update-secret', 'must be a secret name: letters, digits and _, not starting with a digit or GITHUB_');
   }
   if (githubToken === undefined) {
-    throw new InputError('github-token', 'is required with update-secret: a token allowed to write secrets (GITHUB_TOKEN is not)');
+    throw new InputError('update-secret-token', 'is required with update-secret: a token allowed to write secrets (GITHUB_TOKEN is not)');
   }
   return { name, environment, githubToken };
 }

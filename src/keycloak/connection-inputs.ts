@@ -1,8 +1,8 @@
 // Where Keycloak is and how patiently to talk to it: keycloak-url, realm,
-// timeout-seconds, retries, retry-after-send and rotation.
+// timeout-seconds, retries, retry-after-send and revoke-refresh-token.
 import type { InputReader } from '../input-values.js';
 import type { HttpPolicy } from '../input-values.js';
-import { InputError, readBoolean, readChoice, readHttpUrl, readWholeNumber, requiredSingleLine } from '../input-values.js';
+import { InputError, readBoolean, readHttpUrl, readWholeNumber, requiredSingleLine } from '../input-values.js';
 import { withoutTrailingSlashes } from '../text.js';
 
 export const ROTATIONS = ['off', 'on'] as const;
@@ -33,9 +33,10 @@ export function parseConnectionInputs(read: InputReader, http: HttpPolicy): Conn
   const timeoutMs = parseTimeoutSeconds(read('timeout-seconds')) * 1000;
   const retries = readWholeNumber(read, 'retries', RETRIES, `must be a whole number from 0 to ${RETRIES.max}`);
   const retryAfterSend = readBoolean(read, 'retry-after-send', false);
-  const rotation = readChoice(read, 'rotation', ROTATIONS, 'off');
+  // revoke-refresh-token takes true/false like every other switch; inside, the Rotation 'on'|'off'.
+  const rotation: Rotation = readBoolean(read, 'revoke-refresh-token', false) ? 'on' : 'off';
   if (rotation === 'on' && retryAfterSend) {
-    throw new InputError('retry-after-send', "must stay 'false' with rotation: on: a resent refresh would present a used-up token, and Keycloak then revokes the whole chain");
+    throw new InputError('retry-after-send', "must stay 'false' with revoke-refresh-token: true: a resent refresh would present a used-up token, and Keycloak then revokes the whole chain");
   }
   return { keycloakUrl, realm, timeoutMs, retries, retryAfterSend, rotation };
 }

@@ -93,7 +93,7 @@ export interface KeycloakErrorContext {
   tokenIssuer: string | undefined;
   /** The realm URL this action talked to, to compare with `tokenIssuer`. */
   realmUrl: string;
-  /** The rotation input: whether the realm revokes used refresh tokens, which decides what an ambiguous answer means. */
+  /** The revoke-refresh-token input: whether the realm revokes used refresh tokens, which decides what an ambiguous answer means. */
   rotation: Rotation;
 }
 
@@ -179,13 +179,13 @@ function classifyInvalidGrant(
     if (context.rotation === 'on') {
       return fail('refresh-token-reused', `a newer refresh token of this chain was used since this one was issued, and presenting this one revoked the chain (or an admin pushed a not-before revocation). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
     }
-    return fail('refresh-token-reused', `the token was revoked: an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens, a newer token of this chain was used (then set rotation: on; see docs/rotation-and-parallel-jobs.md). ${RELOGIN}`);
+    return fail('refresh-token-reused', `the token was revoked: an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens, a newer token of this chain was used (then set revoke-refresh-token: true; see docs/rotation-and-parallel-jobs.md). ${RELOGIN}`);
   }
   if (text.includes("session doesn't have required client")) {
     if (context.rotation === 'on') {
       return fail('refresh-token-reused', `the rotation chain of this refresh token was revoked: Keycloak does so when a used refresh token is presented again (less likely: the client's offline session idle timeout ran out, which it answers alike). ${SHARED_ROTATING_TOKEN} ${RELOGIN_DEAD}`);
     }
-    return fail('session-ended', `the session behind the refresh token no longer holds this client: the client's offline session idle timeout ran out, or, if the realm revokes refresh tokens, a used one was presented again (then set rotation: on; parallel jobs sharing one token cause it: see docs/rotation-and-parallel-jobs.md). ${RELOGIN}`);
+    return fail('session-ended', `the session behind the refresh token no longer holds this client: the client's offline session idle timeout ran out, or, if the realm revokes refresh tokens, a used one was presented again (then set revoke-refresh-token: true; parallel jobs sharing one token cause it: see docs/rotation-and-parallel-jobs.md). ${RELOGIN}`);
   }
   if (text.includes('session not active') || text.includes('session not found')) {
     return fail('session-ended', `the session behind the refresh token has ended (logout, admin sign-out, offline session idle timeout). ${RELOGIN}`);
@@ -320,13 +320,13 @@ function classifyExchangeRefusal(oauth: OAuthError, context: KeycloakErrorContex
     return fail('audience-not-available', `client '${client}' may not ask for audience '${audience}': add an Audience mapper for '${audience}' to client '${client}' (or to one of its client scopes), or give the users a role of client '${audience}'. Keycloak builds the narrowed token from the client's settings, not from the aud of the token it exchanges.`);
   }
   if (oauth.error === 'invalid_client' && /^audience not found$/i.test(description)) {
-    return fail('audience-not-found', `audience names a client that realm '${context.realm}' does not have: give client IDs (case-sensitive), separated by spaces or line breaks.`);
+    return fail('audience-not-found', `exchange-audience names a client that realm '${context.realm}' does not have: give client IDs (case-sensitive), separated by spaces or line breaks.`);
   }
   if (/public client is not allowed to exchange token/i.test(description)) {
     return fail('exchange-public-client', `Keycloak lets only confidential clients exchange tokens: turn on Client authentication for client '${client}' and give its secret as client-secret, or use client-auth: github-oidc.`);
   }
   if (oauth.error === 'invalid_scope') {
-    const input = context.attempted.startsWith('the token exchange') ? 'audience-scope' : 'scope';
+    const input = context.attempted.startsWith('the token exchange') ? 'exchange-scope' : 'scope';
     return fail('scope-rejected', `the scopes asked for are not default or optional client scopes of client '${client}': check ${input}.`);
   }
   if (oauth.error === 'unsupported_grant_type' && context.attempted.startsWith('the token exchange')) {

@@ -1,4 +1,4 @@
-// audience: the access token exchanged (RFC 8693, Keycloak's standard token
+// exchange-audience: the access token exchanged (RFC 8693, Keycloak's standard token
 // exchange) for one that only the named clients accept, so that a consumer of
 // it cannot replay it at every other service the full token opens.
 import type { AudienceInputs } from './audience-inputs.js';
@@ -11,7 +11,7 @@ export function narrowToAudience(accessToken: string, audience: AudienceInputs, 
   return requestTokens(tokenExchangeGrant(accessToken, audience.audiences, audience.scope), connection, deps);
 }
 
-/** With audience-only the narrowed token replaces the full access token everywhere it is handed out. */
+/** With exchange-only the narrowed token replaces the full access token everywhere it is handed out. */
 export function handedOut(result: TokenResult, narrowed: TokenResult | undefined, audience: AudienceInputs | undefined): TokenResult {
   if (narrowed === undefined || !audience?.only) return result;
   return { ...result, accessToken: narrowed.accessToken, expiresIn: narrowed.expiresIn, expiresAt: narrowed.expiresAt, scope: narrowed.scope ?? result.scope };

@@ -1,4 +1,4 @@
-// The role to assume at RGW's STS with the new access token: role-arn,
+// The role to assume at RGW's STS with the new access token: role-to-assume,
 // sts-endpoint, role-session-name, role-duration-seconds and s3-endpoint.
 import type { InputReader } from '../input-values.js';
 import type { HttpPolicy } from '../input-values.js';
@@ -22,17 +22,17 @@ const DURATION_SECONDS = { min: 60, max: 43_200, fallback: 3600 };
 const EXAMPLE = 'https://rgw.example.com';
 
 export function parseS3Role(read: InputReader, http: HttpPolicy): S3Role | undefined {
-  const roleArn = optionalSingleLine(read, 'role-arn');
+  const roleArn = optionalSingleLine(read, 'role-to-assume');
   if (roleArn === undefined) {
     const stray = ROLE_INPUTS.find((name) => read(name).trim() !== '');
-    if (stray !== undefined) throw new InputError(stray, 'is only used with role-arn');
+    if (stray !== undefined) throw new InputError(stray, 'is only used with role-to-assume');
     return undefined;
   }
   if (!/^arn:[\w-]+:iam::[^:\s]*:role\/\S+$/.test(roleArn)) {
-    throw new InputError('role-arn', 'must be a role ARN, e.g. arn:aws:iam:::role/ci-writer');
+    throw new InputError('role-to-assume', 'must be a role ARN, e.g. arn:aws:iam:::role/ci-writer');
   }
   const rawSts = read('sts-endpoint').trim();
-  if (rawSts === '') throw new InputError('sts-endpoint', `is required with role-arn: RGW's URL, e.g. ${EXAMPLE}`);
+  if (rawSts === '') throw new InputError('sts-endpoint', `is required with role-to-assume: RGW's URL, e.g. ${EXAMPLE}`);
   const stsEndpoint = withoutTrailingSlashes(readHttpUrl(rawSts, 'sts-endpoint', EXAMPLE, http).href);
   const rawS3 = read('s3-endpoint').trim();
   const s3Endpoint = rawS3 === '' ? stsEndpoint : withoutTrailingSlashes(readHttpUrl(rawS3, 's3-endpoint', EXAMPLE, http).href);

@@ -106,7 +106,7 @@ export async function freshSession(stateDir: string, deps: FreshDeps, cached: Se
 
 export async function freshCredentials(stateDir: string, deps: FreshDeps, cached: Session = readSession(stateDir)): Promise<StoredCredentials> {
   const role = cached.role;
-  if (role === undefined) throw new Error('this session has no role: run the action with role-arn and keep-fresh');
+  if (role === undefined) throw new Error('this session has no role: run the action with role-to-assume and keep-fresh');
   const durationMs = role.durationSeconds * 1000;
   const now = deps.lock.now;
   if (credentialsFresh(cached.credentials, durationMs, now())) return cached.credentials;
@@ -145,7 +145,7 @@ function underLock<T>(stateDir: string, session: Session, deps: FreshDeps, work:
 }
 
 /**
- * A new access token (narrowed with audience-only), written to the session. The
+ * A new access token (narrowed with exchange-only), written to the session. The
  * marker goes in before the refresh token is sent; the new refresh token goes in,
  * and the marker out, before the token exchange, which may fail.
  */

@@ -22,7 +22,7 @@ export interface Session {
   connection: ConnectionInputs;
   client: ClientInputs;
   scope: string | undefined;
-  /** With audience-only the command hands out the narrowed token: exchanged again after each refresh. */
+  /** With exchange-only the command hands out the narrowed token: exchanged again after each refresh. */
   audience: AudienceInputs | undefined;
   /** ca-certificate's PEM blocks, for keycloak-url and sts-endpoint only. */
   extraCas: string[];
@@ -43,7 +43,7 @@ export interface Session {
   revokeOnPost?: boolean;
   /**
    * With revokeOnPost: each access token keycloak-token and the refresher minted (the
-   * full one and, with audience, the narrowed one), added under the lock as it comes;
+   * full one and, with exchange-audience, the narrowed one), added under the lock as it comes;
    * expired ones are dropped as new ones come.
    */
   mintedAccessTokens?: string[];

@@ -23,7 +23,7 @@ export interface TokenCommandSetup {
   /** The keycloak-token script; its folder goes on PATH. */
   command: string;
   stateDir: string;
-  /** With role-arn: the shared AWS config file and this session's profile in it. */
+  /** With role-to-assume: the shared AWS config file and this session's profile in it. */
   aws: { configFile: string; profile: string } | undefined;
 }
 

@@ -47,9 +47,9 @@ describe('updateSecret', () => {
   });
 
   it.each([
-    [401, 'github-token (401): it is invalid or expired'],
+    [401, 'update-secret-token (401): it is invalid or expired'],
     [403, "GITHUB_TOKEN never can: use a fine-grained token or GitHub App token with 'Secrets: read and write'"],
-    [404, 'the repository or environment does not exist, or github-token cannot see it'],
+    [404, 'the repository or environment does not exist, or update-secret-token cannot see it'],
     [500, 'GitHub answered HTTP 500 to GET'],
   ])('fails on %i and says the new token exists only in the masked output', async (status, problem) => {
     api.failWith(status);

@@ -174,7 +174,7 @@ const CASES = {
   roleArn: { doc: 'docs/s3-ceph-rgw.md', pattern: /name: Upload a report to Ceph\n/, realms: { ceph: REALMS.ceph } },
   tokenFile: { doc: 'docs/s3-ceph-rgw.md', pattern: /name: Upload a report to Ceph with a token file/, realms: { ceph: REALMS.ceph } },
   keepFresh: { doc: 'docs/long-jobs.md', pattern: /keep-fresh: true/, realms: { test: REALMS.ceph } },
-  leastPrivilege: { doc: 'docs/least-privilege.md', pattern: /audience-only: true/, realms: { test: REALMS.ceph } },
+  leastPrivilege: { doc: 'docs/least-privilege.md', pattern: /exchange-only: true/, realms: { test: REALMS.ceph } },
   githubOidc: { doc: 'docs/github-oidc.md', pattern: /client-auth: github-oidc/, realms: { ci: REALMS.ci } },
   nightly: { doc: 'docs/nightly-check.md', pattern: /mode: check/, realms: { test: REALMS.test } },
 } satisfies Record<string, Case>;
@@ -388,7 +388,7 @@ describe('docs/rotation-and-parallel-jobs.md under act', () => {
 });
 
 describe('docs/s3-ceph-rgw.md under act, against Ceph RGW 18.2', () => {
-  it('role-arn: the action assumes the role, awscli uploads and boto3 reads back with the exported credentials', async () => {
+  it('role-to-assume: the action assumes the role, awscli uploads and boto3 reads back with the exported credentials', async () => {
     const tokens = await ciBot(REALMS.ceph);
     await removeObject('report.txt');
     const run = await runCase(CASES.roleArn, { secrets: { KEYCLOAK_REFRESH_TOKEN: tokens.refresh_token } });

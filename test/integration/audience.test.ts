@@ -1,5 +1,5 @@
-// audience: Keycloak's standard token exchange narrows the access token, on
-// 26.7.3 and 26.4.7, and RGW takes the narrowed token for role-arn.
+// exchange-audience: Keycloak's standard token exchange narrows the access token, on
+// 26.7.3 and 26.4.7, and RGW takes the narrowed token for role-to-assume.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleLog } from '../support/leak-check.js';
 import type { RunningCeph } from './support/ceph-container.js';
@@ -89,26 +89,26 @@ function exchangeTests(server: () => Proxied) {
     const tokens = await api.login(pipeline());
     expect(claims(tokens.access_token).scope?.split(' ')).toContain('phone');
     const before = proxy.exchanges.length;
-    const run = await runScenario(api, pipeline(), tokens, { audience: 'ceph-s3', 'audience-scope': 'openid' });
+    const run = await runScenario(api, pipeline(), tokens, { 'exchange-audience': 'ceph-s3', 'exchange-scope': 'openid' });
     expect(run.exitCode, visibleLog(run)).toBe(0);
-    // One exchange reached Keycloak: the full token of this run in, the audience-token output out.
+    // One exchange reached Keycloak: the full token of this run in, the exchanged-token output out.
     const exchanges = proxy.exchanges.slice(before);
     expect(exchanges.map(({ audiences, status }) => ({ audiences, status }))).toEqual([{ audiences: ['ceph-s3'], status: 200 }]);
     expect(exchanges[0]?.subjectToken).toBe(run.outputs['access-token']);
-    expect(exchanges[0]?.accessToken).toBe(run.outputs['audience-token']);
-    expect(run.outputs['audience-token']).not.toBe(run.outputs['access-token']);
-    const narrowed = claims(run.outputs['audience-token']);
+    expect(exchanges[0]?.accessToken).toBe(run.outputs['exchanged-token']);
+    expect(run.outputs['exchanged-token']).not.toBe(run.outputs['access-token']);
+    const narrowed = claims(run.outputs['exchanged-token']);
     expect(narrowed.aud).toBe('ceph-s3');
     expect(narrowed.azp).toBe('pipeline');
     expect(narrowed.scope?.split(' ')).not.toContain('phone');
     expect([claims(run.outputs['access-token']).aud].flat().sort()).toEqual(['api', 'ceph-s3']);
-    expect((await api.userinfoStatus(REALM, run.outputs['audience-token'] ?? '')).status).toBe(200);
+    expect((await api.userinfoStatus(REALM, run.outputs['exchanged-token'] ?? '')).status).toBe(200);
   });
 
   it('narrows to two audiences in one call', async () => {
     const { api, proxy } = server();
     const before = proxy.exchanges.length;
-    const run = await runScenario(api, pipeline(), await api.login(pipeline()), { audience: 'ceph-s3\napi', 'audience-only': 'true' });
+    const run = await runScenario(api, pipeline(), await api.login(pipeline()), { 'exchange-audience': 'ceph-s3\napi', 'exchange-only': 'true' });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     // The full token already has both audiences, so its aud proves nothing: the exchange must have
     // happened, with both audiences in one request, and its answer is what the action hands out.
@@ -118,14 +118,14 @@ function exchangeTests(server: () => Proxied) {
     expect(run.outputs['access-token']).toBe(exchanges[0]?.accessToken);
     expect(run.outputs['access-token']).not.toBe(exchanges[0]?.subjectToken);
     expect([claims(run.outputs['access-token']).aud].flat().sort()).toEqual(['api', 'ceph-s3']);
-    expect(run.outputs['access-token']).toBe(run.outputs['audience-token']);
+    expect(run.outputs['access-token']).toBe(run.outputs['exchanged-token']);
   });
 
   it.each([
-    ['the exchange switch off', 'pipeline-no-exchange', { audience: 'ceph-s3' }, 'exchange-not-enabled', /"Standard token exchange is not enabled for the requested client"\): client 'pipeline-no-exchange' may not exchange tokens: turn on 'Standard token exchange'/],
-    ['an audience the client may not ask for', 'pipeline', { audience: 'unrelated' }, 'audience-not-available', /"Requested audience not available: unrelated"\): client 'pipeline' may not ask for audience 'unrelated': add an Audience mapper/],
-    ['an audience that is no client', 'pipeline', { audience: 'no-such-client' }, 'audience-not-found', /400 invalid_client: "Audience not found"\): audience names a client that realm 'audience' does not have/],
-    ['a scope the client does not have', 'pipeline', { audience: 'ceph-s3', 'audience-scope': 'admin' }, 'scope-rejected', /400 invalid_scope: "Invalid scopes: admin"\): .*check audience-scope/],
+    ['the exchange switch off', 'pipeline-no-exchange', { 'exchange-audience': 'ceph-s3' }, 'exchange-not-enabled', /"Standard token exchange is not enabled for the requested client"\): client 'pipeline-no-exchange' may not exchange tokens: turn on 'Standard token exchange'/],
+    ['an audience the client may not ask for', 'pipeline', { 'exchange-audience': 'unrelated' }, 'audience-not-available', /"Requested audience not available: unrelated"\): client 'pipeline' may not ask for audience 'unrelated': add an Audience mapper/],
+    ['an audience that is no client', 'pipeline', { 'exchange-audience': 'no-such-client' }, 'audience-not-found', /400 invalid_client: "Audience not found"\): exchange-audience names a client that realm 'audience' does not have/],
+    ['a scope the client does not have', 'pipeline', { 'exchange-audience': 'ceph-s3', 'exchange-scope': 'admin' }, 'scope-rejected', /400 invalid_scope: "Invalid scopes: admin"\): .*check exchange-scope/],
   ] as const)('refuses %s, and the refresh token is still published', async (_, clientId, inputs, kind, message) => {
     const { api } = server();
     const run = await runScenario(api, pipeline(clientId), await api.login(pipeline(clientId)), inputs);
@@ -154,17 +154,17 @@ describe(`audience on Keycloak ${DEFAULT_VERSION}`, () => {
 
   it('refuses public clients before any request', async () => {
     const login = { ...pipeline('ceph-s3'), clientSecret: undefined, scope: 'openid' };
-    const run = await runScenario(api, login, await api.login(login), { audience: 'api' });
-    expectFailure(run, 'input', /Input 'audience' needs a confidential client/);
+    const run = await runScenario(api, login, await api.login(login), { 'exchange-audience': 'api' });
+    expectFailure(run, 'input', /Input 'exchange-audience' needs a confidential client/);
   });
 
-  it('role-arn: RGW takes the token narrowed to ceph-s3, and refuses one narrowed to another audience', async () => {
-    const role = { 'role-arn': 'arn:aws:iam:::role/audience-writer', 'sts-endpoint': ceph.s3Url, 'audience-only': 'true' };
-    const taken = await runScenario(api, pipeline(), await api.login(pipeline()), { ...role, audience: 'ceph-s3' });
+  it('role-to-assume: RGW takes the token narrowed to ceph-s3, and refuses one narrowed to another audience', async () => {
+    const role = { 'role-to-assume': 'arn:aws:iam:::role/audience-writer', 'sts-endpoint': ceph.s3Url, 'exchange-only': 'true' };
+    const taken = await runScenario(api, pipeline(), await api.login(pipeline()), { ...role, 'exchange-audience': 'ceph-s3' });
     expect(taken.exitCode, visibleLog(taken)).toBe(0);
     expect(taken.outputs['aws-access-key-id']).toMatch(/\S{8,}/);
-    const refused = await runScenario(api, pipeline(), await api.login(pipeline()), { ...role, audience: 'api' });
-    expectFailure(refused, 'sts-refused', /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/audience-writer \(403 AccessDenied\)/, { 'audience-token': expect.stringMatching(/^eyJ/) as unknown as string });
+    const refused = await runScenario(api, pipeline(), await api.login(pipeline()), { ...role, 'exchange-audience': 'api' });
+    expectFailure(refused, 'sts-refused', /refused AssumeRoleWithWebIdentity for role arn:aws:iam:::role\/audience-writer \(403 AccessDenied\)/, { 'exchanged-token': expect.stringMatching(/^eyJ/) as unknown as string });
   }, 60_000);
 });
 

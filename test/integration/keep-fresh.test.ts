@@ -90,7 +90,7 @@ async function s3Step(job: JobContext, script: string, extraEnv: Record<string, 
   return result;
 }
 
-const role = { 'role-arn': `arn:aws:iam:::role/${ROLE}`, 'role-duration-seconds': '60' };
+const role = { 'role-to-assume': `arn:aws:iam:::role/${ROLE}`, 'role-duration-seconds': '60' };
 
 describe('keep-fresh on Keycloak 26.7.3', () => {
   it('keycloak-token hands out a token Keycloak accepts after several lifespans', async () => {
@@ -126,7 +126,7 @@ describe('keep-fresh on Keycloak 26.7.3', () => {
 
   it('rotation on: 10 calls across expiries, no refusal, and the stored secret is the last token, which Keycloak takes', async () => {
     const login = alice(ROTATING);
-    const run = await runScenario(api, login, await api.login(login), { rotation: 'on', 'keep-fresh': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_Fresh4Writer2Token' }, {
+    const run = await runScenario(api, login, await api.login(login), { 'revoke-refresh-token': 'true', 'keep-fresh': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'ghp_Fresh4Writer2Token' }, {
       env: { GITHUB_API_URL: githubApi.url },
       betweenSteps: async (_, job) => {
         for (let call = 0; call < 10; call++) {
@@ -219,7 +219,7 @@ PY`,
         await lifespans(2);
         const step = await s3Step(job, `aws s3 ls s3://${BUCKET}`, {
           AWS_WEB_IDENTITY_TOKEN_FILE: main.outputs['access-token-file'] ?? '',
-          AWS_ROLE_ARN: role['role-arn'],
+          AWS_ROLE_ARN: role['role-to-assume'],
           AWS_ROLE_SESSION_NAME: 'keep-fresh-file',
           AWS_ENDPOINT_URL: ceph.s3Url,
           AWS_REGION: 'us-east-1',

@@ -77,7 +77,7 @@ function parallelRefreshes(server: () => KeycloakApi, version: string, winners: 
     const api = server();
     const login = offline(REALMS.noReuse);
     const { refresh_token: stored } = await api.login(login);
-    const runs = await inParallel(api, login, stored, { rotation: 'on' });
+    const runs = await inParallel(api, login, stored, { 'revoke-refresh-token': 'true' });
     const [won, lost] = [succeeded(runs), failed(runs)];
     console.info(`Keycloak ${version}, max reuse 0, ${N} parallel runs: ${won.length} succeeded; the others got ${JSON.stringify(answers(runs))}`);
     expect(won.length, JSON.stringify(answers(runs))).toBeGreaterThanOrEqual(winners.min);
@@ -88,7 +88,7 @@ function parallelRefreshes(server: () => KeycloakApi, version: string, winners: 
     for (const run of lost) expectFailure(run, 'refresh-token-reused', PARALLEL_LOSER);
     // The losers' replays revoked the chain: the new token every winner got (and would store) is refused.
     for (const winner of won) {
-      const next = await runScenario(api, login, { refresh_token: winner.outputs['refresh-token'] ?? '' }, { rotation: 'on' });
+      const next = await runScenario(api, login, { refresh_token: winner.outputs['refresh-token'] ?? '' }, { 'revoke-refresh-token': 'true' });
       expectFailure(next, 'refresh-token-reused', /"Session doesn't have required client"\): the rotation chain of this refresh token was revoked/);
     }
   });
@@ -97,7 +97,7 @@ function parallelRefreshes(server: () => KeycloakApi, version: string, winners: 
     const api = server();
     const login = offline(REALMS.matrix);
     const { refresh_token: stored } = await api.login(login);
-    const runs = await inParallel(api, login, stored, { rotation: 'on' });
+    const runs = await inParallel(api, login, stored, { 'revoke-refresh-token': 'true' });
     for (const run of runs) expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(new Set(runs.map((run) => run.outputs['refresh-token'])).size).toBe(N);
   });
@@ -117,7 +117,7 @@ describe(`${N} parallel runs of one rotating refresh token, Keycloak 26.7.3`, ()
     });
     afterAll(() => github.close());
     const SECRET = '/repos/acme/pipelines/actions/secrets/KEYCLOAK_REFRESH_TOKEN';
-    const storing = { rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_fake_token_for_tests' };
+    const storing = { 'revoke-refresh-token': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'ghp_fake_token_for_tests' };
     const runnerEnv = () => ({ GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/pipelines' });
 
     it('max reuse 0: when every parallel run stores its new token, the secret ends up dead (why docs/rotation-and-parallel-jobs.md says not to)', async () => {
@@ -151,7 +151,7 @@ describe(`${N} parallel runs of one rotating refresh token, Keycloak 26.7.3`, ()
         expect(stored).toBe(store.outputs['refresh-token']);
       }
       // Keycloak accepts the stored secret.
-      const last = await runScenario(api, login, { refresh_token: stored }, { rotation: 'on' });
+      const last = await runScenario(api, login, { refresh_token: stored }, { 'revoke-refresh-token': 'true' });
       expect(last.exitCode, visibleLog(last)).toBe(0);
       expect((await api.userinfoStatus(REALMS.matrixAndStore, last.outputs['access-token'] ?? '')).status).toBe(200);
     });

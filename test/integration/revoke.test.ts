@@ -152,12 +152,12 @@ describe.each([
     expect((await api.userinfoStatus(FEDERATED, run.outputs['access-token'] ?? '')).status).toBe(401);
   });
 
-  it('access-token and audience-token: active during the job, inactive after it (access-token 401 at userinfo); the stored refresh token still refreshes', async () => {
+  it('access-token and exchanged-token: active during the job, inactive after it (access-token 401 at userinfo); the stored refresh token still refreshes', async () => {
     const stored = await api.login(login('alice'));
     let during: { userinfo: number; active: boolean }[] = [];
-    const run = await runScenario(api, login('alice'), stored, { audience: 'api' }, {
+    const run = await runScenario(api, login('alice'), stored, { 'exchange-audience': 'api' }, {
       betweenSteps: async (main) => {
-        during = await Promise.all([main.outputs['access-token'] ?? '', main.outputs['audience-token'] ?? ''].map((token) => accepted(api, REALM, token)));
+        during = await Promise.all([main.outputs['access-token'] ?? '', main.outputs['exchanged-token'] ?? ''].map((token) => accepted(api, REALM, token)));
       },
     });
     expect(run.exitCode, visibleLog(run)).toBe(0);
@@ -165,7 +165,7 @@ describe.each([
     // userinfo refuses the narrowed token (aud: api only) with 403 before and after, so for it
     // introspection by api (active, then not) is the proof.
     expect(during).toEqual([{ userinfo: 200, active: true }, { userinfo: 403, active: true }]);
-    const after = await Promise.all([run.outputs['access-token'] ?? '', run.outputs['audience-token'] ?? ''].map((token) => accepted(api, REALM, token)));
+    const after = await Promise.all([run.outputs['access-token'] ?? '', run.outputs['exchanged-token'] ?? ''].map((token) => accepted(api, REALM, token)));
     expect(after).toEqual([{ userinfo: 401, active: false }, { userinfo: 403, active: false }]);
     expect(visibleLog(run)).toMatch(/Post step: revoked 2 access tokens this job handed out\./);
     expect(postWarnings(run)).toEqual([]);
@@ -199,7 +199,7 @@ describe.each([
 
   it('with rotation on, the newly stored refresh token still refreshes after the post step', async () => {
     const stored = await api.login(login('carol', 'pipeline', ROTATING));
-    const run = await runScenario(api, login('carol', 'pipeline', ROTATING), stored, { rotation: 'on', 'update-secret': 'KC_REFRESH', 'github-token': 'ghp_Writer7Token' }, { env: { GITHUB_API_URL: github.url } });
+    const run = await runScenario(api, login('carol', 'pipeline', ROTATING), stored, { 'revoke-refresh-token': 'true', 'update-secret': 'KC_REFRESH', 'update-secret-token': 'ghp_Writer7Token' }, { env: { GITHUB_API_URL: github.url } });
     expect(run.exitCode, visibleLog(run)).toBe(0);
     expect(await accepted(api, ROTATING, run.outputs['access-token'] ?? '')).toEqual({ userinfo: 401, active: false });
     const newest = github.stored.get(SECRET_PATH) ?? '';
@@ -217,7 +217,7 @@ describe.each([
     expect(await sessionCount(api, REALM, 'dave')).toBe(before);
     expect(await refreshes(api, REALM, 'pipeline', unstored.outputs['refresh-token'] ?? '')).toBe(400);
 
-    const kept = await runScenario(api, login('dave'), { refresh_token: '' }, { ...fallback, 'update-secret': 'KC_REFRESH', 'github-token': 'ghp_Writer7Token' }, { env: { GITHUB_API_URL: github.url } });
+    const kept = await runScenario(api, login('dave'), { refresh_token: '' }, { ...fallback, 'update-secret': 'KC_REFRESH', 'update-secret-token': 'ghp_Writer7Token' }, { env: { GITHUB_API_URL: github.url } });
     expect(kept.exitCode, visibleLog(kept)).toBe(0);
     expect(await sessionCount(api, REALM, 'dave')).toBeGreaterThan(before);
     expect(await refreshes(api, REALM, 'pipeline', github.stored.get(SECRET_PATH) ?? '')).toBe(200);

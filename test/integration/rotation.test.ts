@@ -9,24 +9,24 @@ import { expectFailure, runScenario, user } from './support/scenario.js';
 const api = sharedKeycloakApi();
 
 describe('with rotation on', () => {
-  it('outputs the new token, warns with rotation: on, and the old token is then refused', async () => {
+  it('outputs the new token, warns with revoke-refresh-token: true, and the old token is then refused', async () => {
     const login = user('alice', 'rotation');
     const tokens = await api.login(login);
 
-    const first = await runScenario(api, login, tokens, { rotation: 'on' });
+    const first = await runScenario(api, login, tokens, { 'revoke-refresh-token': 'true' });
     expect(first.exitCode, visibleLog(first)).toBe(0);
     expect(first.outputs['refresh-token-rotated']).toBe('true');
     expect(first.outputs['refresh-token']).not.toBe(tokens.refresh_token);
-    expect(visibleLog(first)).toContain('::warning::The realm revokes used refresh tokens (rotation: on), so the stored refresh-token secret is now used up');
+    expect(visibleLog(first)).toContain('::warning::The realm revokes used refresh tokens (revoke-refresh-token: true), so the stored refresh-token secret is now used up');
 
     const replay = await runScenario(api, login, tokens, {});
     expectFailure(replay, 'refresh-token-reused', /400 invalid_grant: "Maximum allowed refresh token reuse exceeded"\): this refresh token was used before, and the realm revokes used refresh tokens/);
     expect(replay.outputs['failure-kind']).toBe('refresh-token-reused');
 
     // Keycloak then detaches the client session: the replay burned the newest token too. Without
-    // rotation: on the action cannot tell that from a client session that timed out.
+    // revoke-refresh-token: true the action cannot tell that from a client session that timed out.
     const newest = await runScenario(api, login, { refresh_token: first.outputs['refresh-token'] ?? '' }, {});
-    expectFailure(newest, 'session-ended', /400 invalid_grant: "Session doesn't have required client"\): the session behind the refresh token no longer holds this client: .*a used one was presented again \(then set rotation: on/);
+    expectFailure(newest, 'session-ended', /400 invalid_grant: "Session doesn't have required client"\): the session behind the refresh token no longer holds this client: .*a used one was presented again \(then set revoke-refresh-token: true/);
   });
 
   it('the newest token keeps working when each run stores the last output', async () => {
@@ -60,7 +60,7 @@ describe('update-secret: the stored secret follows the rotation', () => {
   });
   afterAll(() => github.close());
   const SECRET = '/repos/acme/pipelines/actions/secrets/KEYCLOAK_REFRESH_TOKEN';
-  const updating = { 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_fake_token_for_tests' };
+  const updating = { 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'ghp_fake_token_for_tests' };
   const runner = () => ({ env: { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: 'acme/pipelines' } });
 
   it('stores each new token, so every next run starts from a working secret', async () => {
@@ -82,7 +82,7 @@ describe('update-secret: the stored secret follows the rotation', () => {
     try {
       const run = await runScenario(api, login, tokens, updating, runner());
       expect(run.exitCode).toBe(1);
-      expect(visibleLog(run)).toMatch(/::error::Could not store the new refresh token in secret KEYCLOAK_REFRESH_TOKEN \(acme\/pipelines\): github-token may not write secrets \(403\)\..* exists only in this run's masked refresh-token output/);
+      expect(visibleLog(run)).toMatch(/::error::Could not store the new refresh token in secret KEYCLOAK_REFRESH_TOKEN \(acme\/pipelines\): update-secret-token may not write secrets \(403\)\..* exists only in this run's masked refresh-token output/);
       // Nothing was lost: the output holds the newest token, and it works.
       const next = await runScenario(api, login, { refresh_token: run.outputs['refresh-token'] ?? '' }, {});
       expect(next.exitCode, visibleLog(next)).toBe(0);

@@ -106,7 +106,7 @@ describe('the README S3 workflows, against Ceph RGW 18.2', () => {
     expect(uploaded).toBe(`built by run ${RUN_ID}\n`);
   });
 
-  it('role-arn: the action assumes the role; awscli and boto3 use the exported credentials', async () => {
+  it('role-to-assume: the action assumes the role; awscli and boto3 use the exported credentials', async () => {
     const [action, s3] = readmeS3Workflows()[1] as [ReadmeStep, ReadmeStep];
     const run = await runReadmeAction(action, await api.login(s3Login(S3_REALM)));
     expect(run.outputs['aws-expiration']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -123,7 +123,7 @@ describe('the README S3 workflows, against Ceph RGW 18.2', () => {
 describe('what RGW refuses, and what the action says', () => {
   // Each failure sets its outputs first: the tokens, then failure-kind.
   const STS_FAILURE_OUTPUTS = { 'token-type': 'Bearer' };
-  const assumeRole = (role: string) => ({ 'role-arn': roleArn(role), 'sts-endpoint': ceph.s3Url });
+  const assumeRole = (role: string) => ({ 'role-to-assume': roleArn(role), 'sts-endpoint': ceph.s3Url });
 
   it("a token of a client RGW does not know: the audience is named", async () => {
     const login = s3Login(S3_REALM, 'alice', OTHER_CLIENT);
@@ -134,7 +134,7 @@ describe('what RGW refuses, and what the action says', () => {
 
   it("a realm with Keycloak's stock key order: the JWKS trap is named", async () => {
     const login = s3Login(TRAP_REALM);
-    const run = await runScenario(api, login, await api.login(login), { 'role-arn': roleArn('trap-writer'), 'sts-endpoint': ceph.s3Url });
+    const run = await runScenario(api, login, await api.login(login), { 'role-to-assume': roleArn('trap-writer'), 'sts-endpoint': ceph.s3Url });
     expectFailure(run, 'sts-refused', /\(403 AccessDenied\)\. RGW verifies with the first key of the issuer's JWKS, which is RSA-OAEP \(use enc\), not the key that signed this token: raise the priority of rsa-generated/, STS_FAILURE_OUTPUTS);
     expect(await ceph.rgwLog()).toContain('Signature validation failed');
   });
@@ -169,7 +169,7 @@ describe('what RGW refuses, and what the action says', () => {
   });
 
   it('RGW down: a network error that names the STS host', async () => {
-    const run = await runScenario(api, s3Login(S3_REALM), await api.login(s3Login(S3_REALM)), { 'role-arn': roleArn('ci-writer'), 'sts-endpoint': 'http://127.0.0.1:9' });
+    const run = await runScenario(api, s3Login(S3_REALM), await api.login(s3Login(S3_REALM)), { 'role-to-assume': roleArn('ci-writer'), 'sts-endpoint': 'http://127.0.0.1:9' });
     expectFailure(run, 'sts-unreachable', /could not reach RGW's STS at 127\.0\.0\.1:9 \(ECONNREFUSED\)/, STS_FAILURE_OUTPUTS);
     // The tokens were published before the STS call, and they work.
     expect((await api.userinfoStatus(S3_REALM, run.outputs['access-token'] ?? '')).status).toBe(200);

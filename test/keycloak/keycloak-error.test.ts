@@ -28,9 +28,9 @@ const rows: [string, ReturnType<typeof jsonAnswer>, FailureKind, string][] = [
   ['user session gone', oauth(400, 'invalid_grant', 'Session not active'), 'session-ended', 'session behind the refresh token has ended'],
   ['offline session gone', oauth(400, 'invalid_grant', 'Offline session not active'), 'session-ended', 'has ended'],
   ['offline session not found', oauth(400, 'invalid_grant', 'Offline user session not found'), 'session-ended', 'has ended'],
-  ['not-before revocation, rotation: off', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens'],
+  ['not-before revocation, revoke-refresh-token: false', oauth(400, 'invalid_grant', 'Stale token'), 'refresh-token-reused', 'an admin pushed a not-before revocation for the realm or client; or, if the realm revokes refresh tokens'],
   ['rotation replay', oauth(400, 'invalid_grant', 'Maximum allowed refresh token reuse exceeded'), 'refresh-token-reused', 'presenting it again revoked its whole chain'],
-  ['client gone from the session, rotation: off', oauth(400, 'invalid_grant', "Session doesn't have required client"), 'session-ended', 'if the realm revokes refresh tokens, a used one was presented again (then set rotation: on'],
+  ['client gone from the session, revoke-refresh-token: false', oauth(400, 'invalid_grant', "Session doesn't have required client"), 'session-ended', 'if the realm revokes refresh tokens, a used one was presented again (then set revoke-refresh-token: true'],
   ['garbage token', oauth(400, 'invalid_grant', 'Invalid refresh token'), 'refresh-token-invalid', "not a refresh token of realm 'test'"],
   ['token of another client', oauth(400, 'invalid_grant', "Invalid refresh token. Token client and authorized client don't match"), 'refresh-token-wrong-client', "not to 'ceph-s3'"],
   ['token from another URL', oauth(400, 'invalid_grant', 'Invalid token issuer. Expected https://a/realms/test'), 'refresh-token-wrong-issuer', 'same scheme, host, port and path'],
@@ -123,7 +123,7 @@ describe('a rotating token shared by parallel jobs', () => {
     expect(error.message).toContain("the client's offline session idle timeout ran out");
   });
 
-  it('keeps the other session answers as session-ended with rotation: on', () => {
+  it('keeps the other session answers as session-ended with revoke-refresh-token: true', () => {
     expect(classifyAnswer(oauth(400, 'invalid_grant', 'Session not active'), rotating).kind).toBe('session-ended');
     expect(classifyAnswer(oauth(400, 'invalid_grant', 'Offline user session not found'), rotating).kind).toBe('session-ended');
   });

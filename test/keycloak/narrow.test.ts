@@ -1,4 +1,4 @@
-// audience: the token exchange request, and what is handed out, against a fake Keycloak.
+// exchange-audience: the token exchange request, and what is handed out, against a fake Keycloak.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAudienceInputs } from '../../src/keycloak/audience-inputs.js';
@@ -26,14 +26,14 @@ describe('tokenExchangeGrant', () => {
 describe('parseAudienceInputs', () => {
   const read = (values: Record<string, string>) => (name: string) => values[name] ?? '';
   it('reads client IDs separated by spaces or line breaks, once each', () => {
-    expect(parseAudienceInputs(read({ audience: 'ceph-s3\napi  ceph-s3', 'audience-scope': 'openid', 'audience-only': 'true' }))).toEqual({ audiences: ['ceph-s3', 'api'], scope: 'openid', only: true });
+    expect(parseAudienceInputs(read({ 'exchange-audience': 'ceph-s3\napi  ceph-s3', 'exchange-scope': 'openid', 'exchange-only': 'true' }))).toEqual({ audiences: ['ceph-s3', 'api'], scope: 'openid', only: true });
     expect(parseAudienceInputs(read({}))).toBeUndefined();
   });
   it.each([
-    [{ 'audience-scope': 'openid' }, "Input 'audience-scope' is only used with audience"],
-    [{ 'audience-only': 'true' }, "Input 'audience-only' is only used with audience"],
-    [{ audience: 'ceph-s3 <x>' }, "Input 'audience' must be client IDs"],
-    [{ audience: 'ceph-s3', 'audience-scope': 'a  b' }, "Input 'audience-scope' must be scope names"],
+    [{ 'exchange-scope': 'openid' }, "Input 'exchange-scope' is only used with exchange-audience"],
+    [{ 'exchange-only': 'true' }, "Input 'exchange-only' is only used with exchange-audience"],
+    [{ 'exchange-audience': 'ceph-s3 <x>' }, "Input 'exchange-audience' must be client IDs"],
+    [{ 'exchange-audience': 'ceph-s3', 'exchange-scope': 'a  b' }, "Input 'exchange-scope' must be scope names"],
   ])('refuses %j', (values, message) => {
     expect(() => parseAudienceInputs(read(values))).toThrow(message);
   });
@@ -49,19 +49,19 @@ describe('audience, run as the runner runs the action', () => {
     endpoint = await startFakeEndpoint();
   });
   afterAll(() => endpoint.close());
-  const inputs = (extra: Record<string, string> = {}) => ({ 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'pipeline', 'client-secret': 'Pipeline8Secret', 'refresh-token': stored, audience: 'ceph-s3', ...extra });
+  const inputs = (extra: Record<string, string> = {}) => ({ 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'pipeline', 'client-secret': 'Pipeline8Secret', 'refresh-token': stored, 'exchange-audience': 'ceph-s3', ...extra });
   const answer = (exchange: (res: Parameters<Parameters<FakeEndpoint['respondWith']>[0]>[1]) => void) =>
     endpoint.respondWith((request, res) => {
       if (request.form.get('grant_type') === 'refresh_token') return json(res, 200, { access_token: full, refresh_token: rotated, expires_in: 300, token_type: 'Bearer' });
       exchange(res);
     });
 
-  it('publishes the narrowed token as audience-token, masked, beside the full access-token', async () => {
+  it('publishes the narrowed token as exchanged-token, masked, beside the full access-token', async () => {
     answer((res) => json(res, 200, { access_token: narrow, expires_in: 120, token_type: 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' }));
     const run = await runAction(inputs());
     expect(run.exitCode, visibleLog(run)).toBe(0);
-    expect(run.outputs).toMatchObject({ 'access-token': full, 'audience-token': narrow, 'refresh-token': rotated });
-    expect(run.outputs['audience-token-expires-at']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(run.outputs).toMatchObject({ 'access-token': full, 'exchanged-token': narrow, 'refresh-token': rotated });
+    expect(run.outputs['exchanged-token-expires-at']).toMatch(/^\d{4}-\d\d-\d\dT/);
     const exchange = endpoint.requests.at(-1)?.form;
     expect(exchange?.get('subject_token')).toBe(full);
     expect(exchange?.get('client_secret')).toBe('Pipeline8Secret');
@@ -69,10 +69,10 @@ describe('audience, run as the runner runs the action', () => {
     expectNoLeaks(run, [stored, full, narrow, rotated, 'Pipeline8Secret']);
   });
 
-  it('audience-only: the narrowed token replaces the full one in every output, the env and the token file', async () => {
+  it('exchange-only: the narrowed token replaces the full one in every output, the env and the token file', async () => {
     answer((res) => json(res, 200, { access_token: narrow, expires_in: 120, token_type: 'Bearer' }));
     let fromFile = '';
-    const run = await runAction(inputs({ 'audience-only': 'true', 'export-env': 'true', 'token-file': 'true' }), {
+    const run = await runAction(inputs({ 'exchange-only': 'true', 'export-env': 'true', 'token-file': 'true' }), {
       betweenSteps: async (main) => void (fromFile = readFileSync(main.outputs['access-token-file'] ?? '', 'utf8')),
     });
     expect(run.exitCode, visibleLog(run)).toBe(0);

@@ -76,7 +76,7 @@ it('Keycloak frozen for two minutes in a job with 60 s tokens', async () => {
   const login = { realm: REALM, clientId: 'ceph-s3', username: 'alice', password: 'alice-password-1', scope: 'openid offline_access' };
   const tokens: Attempt[] = [];
   let uploads: Attempt[] = [];
-  const run = await runScenario(keycloak.api, login, await keycloak.api.login(login), { 'keep-fresh': 'true', 'role-arn': `arn:aws:iam:::role/${ROLE}`, 'role-duration-seconds': '60', 'sts-endpoint': ceph.s3Url }, {
+  const run = await runScenario(keycloak.api, login, await keycloak.api.login(login), { 'keep-fresh': 'true', 'role-to-assume': `arn:aws:iam:::role/${ROLE}`, 'role-duration-seconds': '60', 'sts-endpoint': ceph.s3Url }, {
     timeLimitMs: 60_000,
     betweenSteps: async (_, job) => {
       const started = Date.now();

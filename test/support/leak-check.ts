@@ -27,7 +27,7 @@ import type { OutputLine } from './runner-commands.js';
 import type { ActionRun, LoggedStep, StepRun } from './run-action.js';
 
 /** Outputs whose values are secrets, masked before they are set. */
-export const SECRET_OUTPUTS = ['access-token', 'refresh-token', 'id-token', 'audience-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'];
+export const SECRET_OUTPUTS = ['access-token', 'refresh-token', 'id-token', 'exchanged-token', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'];
 
 /** A token or credential a fake server handed out, and when (performance.now()). */
 export interface Issued {

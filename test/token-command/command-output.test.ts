@@ -50,7 +50,7 @@ function sts(res: ServerResponse, token: string): void {
 }
 
 const inputs = (extra: Record<string, string> = {}) => ({ 'keycloak-url': endpoint.baseUrl, realm: 'test', 'client-id': 'ceph-s3', 'refresh-token': stored, 'keep-fresh': 'true', ...extra });
-const withRole = () => inputs({ 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': endpoint.baseUrl });
+const withRole = () => inputs({ 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': endpoint.baseUrl });
 
 /** The later step's output as the runner reads it: lines split on \r, \n and \r\n (.NET ReadLine). */
 function linesOf(step: LaterStep): OutputLine[] {

@@ -58,7 +58,7 @@ const inputs = (endpoint: FakeEndpoint, extra: Record<string, string> = {}) => (
   'client-id': 'ceph-s3',
   'refresh-token': stored,
   'keep-fresh': 'true',
-  rotation: 'on',
+  'revoke-refresh-token': 'true',
   ...extra,
 });
 
@@ -251,10 +251,10 @@ describe('keycloak-token: faults', { timeout: 60_000 }, () => {
     }
   });
 
-  it('audience-only, the token exchange refused after the refresh: the next call presents the NEW refresh token', async () => {
+  it('exchange-only, the token exchange refused after the refresh: the next call presents the NEW refresh token', async () => {
     const keycloak = await rotatingKeycloak();
     try {
-      await runAction(inputs(keycloak.endpoint, { 'client-secret': 'Client5Secret', audience: 'ceph-s3', 'audience-only': 'true' }), {
+      await runAction(inputs(keycloak.endpoint, { 'client-secret': 'Client5Secret', 'exchange-audience': 'ceph-s3', 'exchange-only': 'true' }), {
         betweenSteps: async (_, job) => {
           await sleep(1_200);
           keycloak.state.hook = (request, res) => {

@@ -111,7 +111,7 @@ function deadPid(): number {
   return Number(pid);
 }
 
-describe('audience-only: a refused token exchange', () => {
+describe('exchange-only: a refused token exchange', () => {
   it('leaves the new refresh token in the session, so that the next call presents it', async () => {
     const audience = { audiences: ['ceph-s3'], scope: undefined, only: true };
     const { deps, clock } = fakes((request) =>

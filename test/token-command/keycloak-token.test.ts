@@ -68,7 +68,7 @@ beforeEach(() => {
 const BOTOCORE = resolve(import.meta.dirname, '../support/botocore-debug.mjs');
 /** A later step that runs `aws --debug` (botocore-debug.mjs) with the job's AWS profile. */
 const awsDebug = `"${NODE_24}" "${BOTOCORE}"`;
-const role = (extra: Record<string, string> = {}) => ({ 'role-arn': 'arn:aws:iam:::role/ci', 'sts-endpoint': endpoint.baseUrl, 'role-duration-seconds': '60', ...extra });
+const role = (extra: Record<string, string> = {}) => ({ 'role-to-assume': 'arn:aws:iam:::role/ci', 'sts-endpoint': endpoint.baseUrl, 'role-duration-seconds': '60', ...extra });
 /** Which of the fake's tokens leaked, by kind and step: findLeaks' answer without its prose. */
 function leaksOf(run: ActionRun, secrets: string[], minted: Issued[]): { kind: string; step: string | undefined }[] {
   const leaks = findLeaks(run, secrets, { issued: minted }).map((leak) => ({ kind: leak.secret < secrets.length ? 'given' : (minted[leak.secret - secrets.length]?.kind ?? '?'), step: leak.step }));
@@ -108,9 +108,9 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
     expect(shownLog(run)).not.toContain(handedOut[1]);
   });
 
-  it('with audience-only, hands out the token narrowed again after each refresh', async () => {
+  it('with exchange-only, hands out the token narrowed again after each refresh', async () => {
     const aud = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).aud as string[];
-    await runAction(inputs({ 'client-secret': 'Client5Secret', audience: 'ceph-s3', 'audience-only': 'true' }), {
+    await runAction(inputs({ 'client-secret': 'Client5Secret', 'exchange-audience': 'ceph-s3', 'exchange-only': 'true' }), {
       betweenSteps: async (main, job) => {
         expect(aud(main.outputs['access-token'] ?? '')).toEqual(['ceph-s3']);
         await sleep(LIFETIME_S * 1000);
@@ -140,7 +140,7 @@ describe('keep-fresh: keycloak-token in later steps', { timeout: 60_000 }, () =>
   it('with rotation on, never presents a used refresh token, and the post step stores the last one', async () => {
     current = stored;
     const before = endpoint.issued.length;
-    const run = await runAction(inputs({ rotation: 'on', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'github-token': 'ghp_Writer7Token' }), {
+    const run = await runAction(inputs({ 'revoke-refresh-token': 'true', 'update-secret': 'KEYCLOAK_REFRESH_TOKEN', 'update-secret-token': 'ghp_Writer7Token' }), {
       env: { GITHUB_API_URL: github.url },
       betweenSteps: async (_, job) => {
         for (let call = 0; call < 10; call++) {

@@ -52,9 +52,9 @@ const inputs = (extra: Record<string, string> = {}) => ({
   'client-id': 'ceph-s3',
   'refresh-token': stored,
   'keep-fresh': 'true',
-  rotation: 'on',
+  'revoke-refresh-token': 'true',
   'update-secret': 'KEYCLOAK_REFRESH_TOKEN',
-  'github-token': 'ghp_Writer7Token',
+  'update-secret-token': 'ghp_Writer7Token',
   'token-file': 'true',
   ...extra,
 });
@@ -114,7 +114,7 @@ describe('keep-fresh refuses a RUNNER_TEMP it cannot name in the AWS profile', {
     const runnerTemp = join(parent, 'te"mp');
     mkdirSync(runnerTemp);
     try {
-      const run = await runAction(inputs({ 'update-secret': '', 'github-token': '', rotation: 'off', 'token-file': 'false' }), { env: { RUNNER_TEMP: runnerTemp } });
+      const run = await runAction(inputs({ 'update-secret': '', 'update-secret-token': '', 'revoke-refresh-token': 'false', 'token-file': 'false' }), { env: { RUNNER_TEMP: runnerTemp } });
       expect(run.exitCode).toBe(1);
       const errors = run.commands.filter((command) => command.name === 'error').map((command) => command.data);
       expect(errors, visibleLog(run)).toEqual([expect.stringMatching(/^Input 'keep-fresh' cannot work here: RUNNER_TEMP .* holds a double quote/)]);

@@ -73,7 +73,7 @@ export async function runScenario(
     { ...options, debug: true },
   );
   const returned = SECRET_OUTPUTS.map((name) => run.outputs[name] ?? '');
-  const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? '', inputs['github-token'] ?? ''];
+  const given = [tokens.refresh_token, inputs['client-secret'] ?? login.clientSecret ?? '', inputs['password'] ?? '', inputs['update-secret-token'] ?? ''];
   const secrets = [...given, ...returned, ...(options.alsoMasked?.() ?? [])].filter((s) => s !== '');
   // Secrets the action never received (the password, a secret the inputs replaced)
   // have no mask line, and must not appear at all.
