@@ -1,8 +1,9 @@
 // `npm run demo`: the action end to end on a local Keycloak it starts itself.
 // Starts the container (building the image first when missing), logs the demo
 // user in for a refresh token, runs the committed bundle with it as GitHub's
-// runner would (main and post step), prints what the run page would show, and
-// stops the container.
+// runner would (main and post step), checks the token at userinfo during the job
+// and after it (the post step revokes it), prints what the run page would show,
+// and stops the container.
 import { prepareTestEnvironment } from '../test/integration/support/environment.js';
 import { DEFAULT_VERSION, startKeycloak } from '../test/integration/support/keycloak-container.js';
 import { maskedValues } from '../test/support/leak-check.js';
@@ -27,7 +28,14 @@ async function main(): Promise<void> {
       'refresh-token': tokens.refresh_token,
       'token-file': 'true',
     };
-    const run = await runAction(inputs);
+    // A later step of the job uses the token; after the job the post step has revoked it.
+    let during: { status: number; username?: string } = { status: 0 };
+    const run = await runAction(inputs, {
+      betweenSteps: async (main) => {
+        during = await keycloak.api.userinfoStatus(login.realm, main.outputs['access-token'] ?? '');
+      },
+    });
+    const after = await keycloak.api.userinfoStatus(login.realm, run.outputs['access-token'] ?? '');
 
     const masks = maskedValues(run);
     const hide = (text: string) => masks.reduce((shown, secret) => shown.split(secret).join('***'), text);
@@ -42,15 +50,15 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(run.outputs)) {
       console.log(`${name}: ${SECRET_OUTPUTS.has(name) && value !== '' ? `*** (${value.length} characters, masked)` : value}`);
     }
-    const userinfo = await keycloak.api.userinfoStatus(login.realm, run.outputs['access-token'] ?? '');
-    console.log(`\nKeycloak's userinfo endpoint with the new access token: HTTP ${userinfo.status}, user '${userinfo.username}'.\n`);
+    console.log(`\nKeycloak's userinfo endpoint with the new access token, during the job: HTTP ${during.status}, user '${during.username}'.\n`);
 
     console.log('--- job summary ---');
     console.log(hide(run.summary.replace(/<\/tr>/g, '\n').replace(/<[^>]+>/g, ' ').replace(/[ \t]+/g, ' ').trim()));
 
     const { post } = run;
     console.log(`\n--- post step (exit code ${post.exitCode}) ---\n${hide(post.stdout).trim()}`);
-    if (run.exitCode !== 0 || post.exitCode !== 0 || userinfo.status !== 200) process.exitCode = 1;
+    console.log(`\nThe same access token after the job (revoke-on-post): HTTP ${after.status}.`);
+    if (run.exitCode !== 0 || post.exitCode !== 0 || during.status !== 200 || after.status !== 401) process.exitCode = 1;
   } finally {
     await keycloak.stop();
     console.log('\nKeycloak stopped.');
