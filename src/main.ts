@@ -18,33 +18,27 @@ import type { TokenResult } from './keycloak/token-result.js';
 import { describeFailure } from './failure.js';
 import type { AudienceInputs } from './keycloak/audience-inputs.js';
 import { handedOut, narrowToAudience } from './keycloak/narrow.js';
-import { checkKeepFresh, endKeepFresh, startKeepFresh } from './keep-fresh.js';
-import { STATE_KEEP_FRESH, STATE_TOKEN_FILE, publish, publishCheck, publishCredentials, publishRefreshToken } from './publish.js';
+import { checkKeepFresh, startKeepFresh } from './keep-fresh.js';
+import { STATE_REVOKE, publish, publishCheck, publishCredentials, publishRefreshToken } from './publish.js';
+import { postStep } from './post-step.js';
 import { log, mask } from './runner-log.js';
 import { assumeRole } from './s3/assume-role.js';
 import type { S3Role } from './s3/role-inputs.js';
 import { defaultSessionName } from './s3/sts-request.js';
 import type { TemporaryCredentials } from './s3/sts-response.js';
 import { storeNewRefreshToken } from './secret-store.js';
-import { removeTokenFile, tokenFileParent } from './token-file.js';
-import type { SendForm, SendRequest } from './transport.js';
+import { tokenFileParent } from './token-file.js';
+import type { SendRequest } from './transport.js';
 import { sendForm, sendRequest } from './transport.js';
-import type { Revocation, RevocationOutcome } from './keycloak/revoke.js';
-import { revokeAll } from './keycloak/revoke.js';
-import { addToRevocationList, createRevocationList, isRevocationList, readRevocationList, removeRevocationList } from './revocation-list.js';
-import { rememberSecret } from './outside-text.js';
-import type { EndedSession } from './token-command/setup.js';
+import type { Revocation } from './keycloak/revoke.js';
+import { addToRevocationList, createRevocationList } from './revocation-list.js';
 
 const STATE_IS_POST = 'is-post';
-/** The path of the revocation list (revocation-list.ts): nothing secret. */
-const STATE_REVOKE = 'revoke';
-/** All of the post step's revocation requests together: the post step stays quick. */
-const REVOKE_BUDGET_MS = 10_000;
 
 export async function run(): Promise<void> {
   if (core.getState(STATE_IS_POST) === 'true') {
     try {
-      await postStep();
+      await postStep({ state: (name) => core.getState(name), input: (name) => core.getInput(name) });
     } catch (error) {
       fail(error);
     }
@@ -173,106 +167,4 @@ function fail(error: unknown): void {
   log.failed(message);
   // The runner hides ::debug:: lines unless debug is on; do not even write the stack otherwise.
   if (core.isDebug() && error instanceof Error && error.stack) log.debug(error.stack);
-}
-
-async function postStep(): Promise<void> {
-  const stateDir = core.getState(STATE_KEEP_FRESH);
-  let ended: EndedSession | undefined;
-  try {
-    if (stateDir !== '') {
-      await endKeepFresh(stateDir, postSecretTarget, (session) => {
-        ended = session;
-      });
-    }
-  } finally {
-    // Also when the store failed: the token must not stay on disk, nor stay valid.
-    removeAccessTokenFile();
-    await revokeOnPost(ended);
-  }
-}
-
-/**
- * revoke-on-post: every access token the main step and keycloak-token handed out,
- * and the session of a fallback login nobody stores. Never fails the post step:
- * a problem is one warning line, and the list is deleted in any case.
- */
-async function revokeOnPost(ended: EndedSession | undefined): Promise<void> {
-  const file = core.getState(STATE_REVOKE);
-  const parent = tokenFileParent();
-  if (file !== '' && !isRevocationList(parent, file)) {
-    log.warning(`Did not read ${file}: it is not a revocation list this action wrote.`);
-    return;
-  }
-  try {
-    const kept = file === '' ? { accessTokens: [], logout: undefined } : readRevocationList(file);
-    const revocation: Revocation = {
-      accessTokens: [...kept.accessTokens, ...(ended?.mintedAccessTokens ?? [])],
-      // keep-fresh's newest refresh token of that session (rotation), else the login's.
-      logout: kept.logout && (ended?.refreshToken || kept.logout),
-    };
-    if (revocation.accessTokens.length === 0 && revocation.logout === undefined) return;
-    // Never printed here, not even in an add-mask line: removed from any server text.
-    for (const token of [...revocation.accessTokens, revocation.logout]) if (token) rememberSecret(token);
-    const deadline = Date.now() + REVOKE_BUDGET_MS;
-    const outcome = await revokeAll(revocation, postConnection(deadline), { send: postSend(deadline), now: Date.now, deadline });
-    reportRevocation(outcome);
-  } catch (error) {
-    log.warning(`Did not revoke this job's tokens: ${describeFailure(error).message} They stay valid until they expire.`);
-  } finally {
-    if (file !== '') removeRevocationList(parent, file);
-  }
-}
-
-/** The post step's requests, each cut to what is left of the revocation budget. */
-function withinBudget<T extends { url: string }>(send: (request: T, timeoutMs: number) => ReturnType<SendForm>, deadline: number) {
-  return (request: T, timeoutMs: number) => send(request, Math.max(1, Math.min(timeoutMs, deadline - Date.now())));
-}
-
-function postSend(deadline: number): SendForm {
-  const { caCertificate } = parseInputs((name) => core.getInput(name)).inputs;
-  const extraCas = readCaCertificates(caCertificate);
-  return withinBudget((request, timeoutMs) => sendForm({ ...request, extraCas }, timeoutMs), deadline);
-}
-
-/** The client authenticates as in the main step; a GitHub OIDC assertion is fetched anew, within the budget, and never printed. */
-function postConnection(deadline: number): KeycloakConnection {
-  const { inputs } = parseInputs((name) => core.getInput(name));
-  const { client, connection } = inputs;
-  if (client.clientSecret) rememberSecret(client.clientSecret);
-  const fetchIdToken = client.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, (audience) => runnerIdTokenFetcher(process.env, withinBudget(sendRequest, deadline), rememberSecret)(audience)) : undefined;
-  const auth = clientAuthentication(client, fetchIdToken);
-  for (const derived of auth.derivedSecrets) rememberSecret(derived);
-  return { ...connection, clientId: client.clientId, auth };
-}
-
-function reportRevocation({ revoked, expired, loggedOut, problem }: RevocationOutcome): void {
-  const done = [
-    revoked > 0 ? `revoked ${count(revoked, 'access token')} this job handed out` : '',
-    expired > 0 ? `${count(expired, 'access token')} had expired already` : '',
-    loggedOut ? 'logged out the session of the fallback login (nothing stores its refresh token)' : '',
-  ].filter((part) => part !== '');
-  if (problem === undefined) {
-    if (done.length > 0) log.info(`Post step: ${done.join('; ')}.`);
-    return;
-  }
-  const left = [problem.left > 0 ? `revoke ${count(problem.left, 'access token')}` : '', problem.logoutLeft ? "log out the fallback login's session" : ''].filter((part) => part !== '').join(' nor ');
-  const stays = problem.logoutLeft ? 'they stay valid until they expire, the session until its idle timeout' : 'they stay valid until they expire';
-  const before = done.length > 0 ? ` (${done.join('; ')})` : '';
-  log.warning(`Could not ${left} (${problem.kind})${before}: ${problem.message} ${stays[0]?.toUpperCase()}${stays.slice(1)}. To stop trying, set revoke-on-post: false.`);
-}
-
-function count(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
-}
-
-function postSecretTarget(): SecretTarget | undefined {
-  const { updateSecret } = parseInputs((name) => core.getInput(name)).inputs;
-  return updateSecret && secretTarget(updateSecret, process.env);
-}
-
-function removeAccessTokenFile(): void {
-  const file = core.getState(STATE_TOKEN_FILE);
-  if (file === '') return;
-  if (removeTokenFile(tokenFileParent(), file)) log.info(`Deleted the access token file ${file}.`);
-  else log.warning(`Did not delete ${file}: it is not a token file this action wrote.`);
 }

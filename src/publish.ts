@@ -29,6 +29,8 @@ import type { TokenResult } from './keycloak/token-result.js';
 
 export const STATE_TOKEN_FILE = 'token-file';
 export const STATE_KEEP_FRESH = 'keep-fresh';
+/** The path of the revocation list (revocation-list.ts): nothing secret. */
+export const STATE_REVOKE = 'revoke';
 
 /** Refresh mode: the tokens, the narrowed one (audience), and their summary. Returns the token file, when written. */
 export async function publish(inputs: ActionInputs, result: TokenResult, narrowed?: TokenResult): Promise<string | undefined> {
