@@ -79,8 +79,12 @@ async function mainStep(): Promise<void> {
     if (result) keepForRevocation({ accessTokens: [result.accessToken] });
     await publishCheck(inputs, check, judge(check, inputs.check, new Date()));
   } else {
-    const onFallback = (reason: string) =>
-      log.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; store the new refresh-token output as the secret.`);
+    // A password login nobody stores is logged out by the post step: the advice must not contradict it.
+    const keep =
+      tokens.fallback === 'password' && inputs.revocation.revokeOnPost && !inputs.updateSecret
+        ? 'the post step logs this session out at the end of the job (revoke-on-post): to keep its refresh token as the new secret, set update-secret (or revoke-on-post: false and store the refresh-token output).'
+        : 'store the new refresh-token output as the secret.';
+    const onFallback = (reason: string) => log.warning(`${reason} Logging in with fallback: ${tokens.fallback} instead; ${keep}`);
     const obtained = await obtainTokens(tokens, connection, { ...deps, onFallback });
     // A login nobody stores is a session nobody will use again: the post step logs it out.
     keepForRevocation({ accessTokens: [obtained.accessToken], logout: obtained.grant === 'password' && !inputs.updateSecret ? obtained.refreshToken : undefined });

@@ -43,8 +43,11 @@ export async function postStep(job: PostContext): Promise<void> {
     }
   } finally {
     // Also when the store failed: the token must not stay on disk, nor stay valid.
-    removeAccessTokenFile(job);
-    await revokeOnPost(job, ended);
+    try {
+      removeAccessTokenFile(job);
+    } finally {
+      await revokeOnPost(job, ended);
+    }
   }
 }
 

@@ -102,7 +102,8 @@ function tryLock(lockDir: string, owner: LockOwner): boolean {
     return true;
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    if (['ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'EISDIR'].includes((error as { code?: string }).code ?? '')) return false;
+    // Windows refuses a directory renamed onto another with EPERM (or EACCES, EBUSY): lost the race there too.
+    if (['ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'EISDIR', 'EPERM', 'EACCES', 'EBUSY'].includes((error as { code?: string }).code ?? '')) return false;
     throw error;
   }
 }
@@ -125,7 +126,8 @@ function removeIfHeldBy(lockDir: string, expected: NonNullable<ReturnType<typeof
   try {
     renameSync(lockDir, aside);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return;
+    // Gone already; or, on Windows, held open by a reader: left for its age to break.
+    if (['ENOENT', 'EPERM', 'EACCES', 'EBUSY'].includes((error as { code?: string }).code ?? '')) return;
     throw error;
   }
   if (!sameLock(readOwner(aside))) {

@@ -90,7 +90,14 @@ export function createStateDir(stateDir: string): void {
 export function readSession(stateDir: string): Session {
   const file = join(stateDir, SESSION_FILE);
   if (!existsSync(file)) throw new SessionGone(stateDir);
-  return JSON.parse(readFileSync(file, 'utf8')) as Session;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Session;
+  } catch (error) {
+    // JSON.parse quotes a piece of what it could not read: here, a token.
+    // eslint-disable-next-line preserve-caught-error -- the cause would carry that piece
+    if (error instanceof SyntaxError) throw new Error(`${file} is not a session this action wrote (not JSON).`);
+    throw error;
+  }
 }
 
 export function writeSession(stateDir: string, session: Session): void {
