@@ -21,7 +21,7 @@ import { log } from './runner-log.js';
 import type { EndedSession } from './token-command/setup.js';
 import { removeTokenFile, tokenFileParent } from './token-file.js';
 import type { SendForm } from './transport.js';
-import { sendForm, sendRequest } from './transport.js';
+import { sendForm, sendRequest, withinDeadline } from './transport.js';
 
 /** What the post step reads from the runner: the main step's saved state and the step's inputs. */
 export interface PostContext {
@@ -29,10 +29,21 @@ export interface PostContext {
   input: (name: string) => string;
 }
 
+/** The context with the step's inputs, parsed once, when first needed. */
+interface PostJob extends PostContext {
+  inputs: () => ActionInputs;
+}
+
+function withInputs(context: PostContext): PostJob {
+  let parsed: ActionInputs | undefined;
+  return { ...context, inputs: () => (parsed ??= parseInputs(context.input).inputs) };
+}
+
 /** All of the post step's revocation requests together: the post step stays quick. */
 const REVOKE_BUDGET_MS = 10_000;
 
-export async function postStep(job: PostContext): Promise<void> {
+export async function postStep(context: PostContext): Promise<void> {
+  const job = withInputs(context);
   const stateDir = job.state(STATE_KEEP_FRESH);
   let ended: EndedSession | undefined;
   try {
@@ -56,7 +67,7 @@ export async function postStep(job: PostContext): Promise<void> {
  * and the session of a fallback login nobody stores. Never fails the post step:
  * a problem is one warning line, and the list is deleted in any case.
  */
-async function revokeOnPost(job: PostContext, ended: EndedSession | undefined): Promise<void> {
+async function revokeOnPost(job: PostJob, ended: EndedSession | undefined): Promise<void> {
   const file = job.state(STATE_REVOKE);
   const parent = tokenFileParent();
   if (file !== '' && !isRevocationList(parent, file)) {
@@ -74,7 +85,7 @@ async function revokeOnPost(job: PostContext, ended: EndedSession | undefined): 
     // Never printed here, not even in an add-mask line: removed from any server text.
     for (const token of [...revocation.accessTokens, revocation.logout]) if (token) rememberSecret(token);
     const deadline = Date.now() + REVOKE_BUDGET_MS;
-    const { inputs } = parseInputs(job.input);
+    const inputs = job.inputs();
     const outcome = await revokeAll(revocation, postConnection(inputs, deadline), { send: postSend(inputs, deadline), now: Date.now, deadline });
     reportRevocation(outcome);
   } catch (error) {
@@ -84,21 +95,16 @@ async function revokeOnPost(job: PostContext, ended: EndedSession | undefined): 
   }
 }
 
-/** The post step's requests, each cut to what is left of the revocation budget. */
-function withinBudget<T extends { url: string }>(send: (request: T, timeoutMs: number) => ReturnType<SendForm>, deadline: number) {
-  return (request: T, timeoutMs: number) => send(request, Math.max(1, Math.min(timeoutMs, deadline - Date.now())));
-}
-
 function postSend(inputs: ActionInputs, deadline: number): SendForm {
   const extraCas = readCaCertificates(inputs.caCertificate);
-  return withinBudget((request, timeoutMs) => sendForm({ ...request, extraCas }, timeoutMs), deadline);
+  return withinDeadline((request, timeoutMs) => sendForm({ ...request, extraCas }, timeoutMs), deadline);
 }
 
 /** The client authenticates as in the main step; a GitHub OIDC assertion is fetched anew, within the budget, and never printed. */
 function postConnection(inputs: ActionInputs, deadline: number): KeycloakConnection {
   const { client, connection } = inputs;
   if (client.clientSecret) rememberSecret(client.clientSecret);
-  const fetchIdToken = client.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, (audience) => runnerIdTokenFetcher(process.env, withinBudget(sendRequest, deadline), rememberSecret)(audience)) : undefined;
+  const fetchIdToken = client.clientAuth === 'github-oidc' ? idTokenFetcher(process.env, (audience) => runnerIdTokenFetcher(process.env, withinDeadline(sendRequest, deadline), rememberSecret)(audience)) : undefined;
   const auth = clientAuthentication(client, fetchIdToken);
   for (const derived of auth.derivedSecrets) rememberSecret(derived);
   return { ...connection, clientId: client.clientId, auth };
@@ -124,8 +130,8 @@ function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
-function postSecretTarget(job: PostContext): SecretTarget | undefined {
-  const { updateSecret } = parseInputs(job.input).inputs;
+function postSecretTarget(job: PostJob): SecretTarget | undefined {
+  const { updateSecret } = job.inputs();
   return updateSecret && secretTarget(updateSecret, process.env);
 }
 

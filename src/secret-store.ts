@@ -6,7 +6,7 @@ import { sealForGitHub } from './github/sealed-box.js';
 import type { TokenResult } from './keycloak/token-result.js';
 import { log } from './runner-log.js';
 import type { SendRequest } from './transport.js';
-import { sendRequest } from './transport.js';
+import { sendRequest, withinDeadline } from './transport.js';
 
 /** Stores the result's refresh token when it is new; returns whether it did. */
 export async function storeNewRefreshToken(target: SecretTarget, sentRefreshToken: string, result: TokenResult): Promise<boolean> {
@@ -50,7 +50,7 @@ export async function storeRefreshTokenRetrying(target: SecretTarget, refreshTok
   const now = plan.now ?? Date.now;
   const deadline = now() + plan.budgetMs;
   const send = plan.send ?? sendRequest;
-  const withinBudget: SendRequest = (request, timeoutMs) => send(request, Math.max(1, Math.min(timeoutMs, deadline - now())));
+  const withinBudget: SendRequest = withinDeadline(send, deadline, now);
   for (let attempt = 1; ; attempt++) {
     try {
       await updateSecret(target, refreshToken, withinBudget, sealForGitHub);

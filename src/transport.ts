@@ -56,6 +56,11 @@ export interface HttpRequest extends FormRequest {
 
 export type SendRequest = (request: HttpRequest, timeoutMs: number) => Promise<HttpAnswer>;
 
+/** Each request's deadline cut to what is left of a budget that ends at `deadline` (at least 1 ms). */
+export function withinDeadline<R, A>(send: (request: R, timeoutMs: number) => Promise<A>, deadline: number, now: () => number = Date.now) {
+  return (request: R, timeoutMs: number): Promise<A> => send(request, Math.max(1, Math.min(timeoutMs, deadline - now())));
+}
+
 export const sendForm: SendForm = (request, timeoutMs) => sendRequest({ ...request, method: 'POST' }, timeoutMs);
 
 export const sendRequest: SendRequest = async (request, timeoutMs) => {

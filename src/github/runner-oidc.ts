@@ -11,7 +11,8 @@ import { fitsFormat, outsideText } from '../outside-text.js';
 import type { HttpAnswer, SendRequest } from '../transport.js';
 import { TransportError, isSuccess } from '../transport.js';
 
-const TIMEOUT_MS = 10_000;
+/** One request to the runner's OIDC endpoint. */
+export const RUNNER_OIDC_TIMEOUT_MS = 10_000;
 
 export function runnerIdTokenFetcher(env: NodeJS.ProcessEnv, send: SendRequest, mask: (value: string) => void): FetchIdToken {
   const { ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken } = env;
@@ -21,10 +22,10 @@ export function runnerIdTokenFetcher(env: NodeJS.ProcessEnv, send: SendRequest, 
   return async (audience) => {
     let answer: HttpAnswer;
     try {
-      answer = await send({ method: 'GET', url: `${url}&audience=${encodeURIComponent(audience)}`, headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' }, body: '' }, TIMEOUT_MS);
+      answer = await send({ method: 'GET', url: `${url}&audience=${encodeURIComponent(audience)}`, headers: { Authorization: `Bearer ${requestToken}`, Accept: 'application/json' }, body: '' }, RUNNER_OIDC_TIMEOUT_MS);
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
-      const what = error.code === 'TIMEOUT' ? `did not answer within ${TIMEOUT_MS / 1000} s` : `could not be reached (${error.code})`;
+      const what = error.code === 'TIMEOUT' ? `did not answer within ${RUNNER_OIDC_TIMEOUT_MS / 1000} s` : `could not be reached (${error.code})`;
       throw new GitHubOidcError(`the runner's OIDC endpoint ${what}.`);
     }
     if (!isSuccess(answer)) throw new GitHubOidcError(`the runner's OIDC endpoint answered HTTP ${answer.status}: ${outsideText(answer.body, 120)}`);

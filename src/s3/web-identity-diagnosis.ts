@@ -9,7 +9,7 @@ import { outsideText } from '../outside-text.js';
 import { withoutTrailingSlashes } from '../text.js';
 import type { SendRequest } from '../transport.js';
 
-const JWKS_TIMEOUT_MS = 5_000;
+export const JWKS_TIMEOUT_MS = 5_000;
 
 export interface WebIdentityContext {
   clientId: string;

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { describeFailure } from '../failure.js';
 import { GitHubOidcError } from '../github/oidc-token.js';
+import { RUNNER_OIDC_TIMEOUT_MS } from '../github/runner-oidc.js';
 import type { FetchIdToken } from '../keycloak/client-auth/index.js';
 import { clientAuthentication } from '../keycloak/client-auth/index.js';
 import { KeycloakError, isDeadToken } from '../keycloak/keycloak-error.js';
@@ -19,6 +20,7 @@ import { stillValid } from '../keycloak/revoke.js';
 import type { TokenResult } from '../keycloak/token-result.js';
 import { assumeRole } from '../s3/assume-role.js';
 import { StsError } from '../s3/sts-error.js';
+import { JWKS_TIMEOUT_MS } from '../s3/web-identity-diagnosis.js';
 import type { SendRequest } from '../transport.js';
 import { TransportError } from '../transport.js';
 import type { LockDeps } from './lock.js';
@@ -47,10 +49,6 @@ const MIN_REFRESH_BUDGET_MS = 1_000;
 const HAND_OUT_MS = 1_000;
 /** After an outage, callers hand out what is held for this long before one of them tries again (the refresher's pace). */
 const OUTAGE_BACKOFF_MS = 5_000;
-/** runner-oidc.ts: one runner OIDC token fetch (client-auth: github-oidc), once per grant beyond its budget. */
-const RUNNER_OIDC_MS = 10_000;
-/** s3/web-identity-diagnosis.ts: the JWKS fetch that explains an STS refusal. */
-const JWKS_MS = 5_000;
 /** Starting Node, reading and writing the session, a busy runner. */
 const HOLD_SLACK_MS = 10_000;
 
@@ -67,9 +65,9 @@ export function accessMarginMs(session: Pick<Session, 'accessLifetimeMs'>): numb
  */
 export function lockHoldLimitMs(session: Pick<Session, 'connection' | 'client' | 'audience' | 'role'>): number {
   const { timeoutMs } = session.connection;
-  const grant = timeoutMs + (session.client.clientAuth === 'github-oidc' ? RUNNER_OIDC_MS : 0);
+  const grant = timeoutMs + (session.client.clientAuth === 'github-oidc' ? RUNNER_OIDC_TIMEOUT_MS : 0);
   const grants = session.audience === undefined ? 1 : 2;
-  const sts = session.role === undefined ? 0 : timeoutMs + JWKS_MS;
+  const sts = session.role === undefined ? 0 : timeoutMs + JWKS_TIMEOUT_MS;
   return grants * grant + sts + HOLD_SLACK_MS;
 }
 
